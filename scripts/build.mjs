@@ -1,0 +1,21 @@
+// Bundles the CLI into one CommonJS file (dist/gemini-proxy.cjs): no runtime file lookups, no
+// worker threads, so the same bundle can become a single executable. Also bundles the demo.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { GEMINI_PROXY_VERSION: JSON.stringify(version) },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/gemini-proxy.cjs' }),
+  build({ ...common, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.cjs' }),
+]);

@@ -1,0 +1,86 @@
+/**
+ * @module `gemini-proxy` serving: loads the lists, starts the daemon, and owns what belongs to
+ * the process: signals (SIGHUP reloads, SIGTERM/SIGINT drain), file watching, the exit.
+ */
+
+import { ConfigError } from '../config/config-error.js';
+import { loadLists, type Lists } from '../config/lists.js';
+import type { Config } from '../config/resolve.js';
+import { watchFiles } from '../config/watch.js';
+import type { Logger } from '../log/logger.js';
+import type { Secrets } from '../log/secrets.js';
+import { Daemon, SERVED_PROTOCOLS } from '../server/daemon.js';
+
+function readLists(config: Config): Lists {
+  return loadLists({
+    apiKeysFile: config.apiKeysFile,
+    apiKeysFileExplicit: config.apiKeysFileExplicit,
+    proxyUrlsFile: config.proxyUrlsFile,
+    envKeys: config.envKeys,
+  });
+}
+
+function logWarnings(log: Logger, lists: Lists): void {
+  for (const warning of lists.warnings) log.warn({ event: 'list-warning' }, warning);
+}
+
+/** A reload that fails validation keeps the old lists and says why. */
+function reloader(config: Config, daemon: Daemon, log: Logger): (trigger: string) => void {
+  return (trigger) => {
+    let lists: Lists;
+    try {
+      lists = readLists(config);
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.message : String(error);
+      log.error({ event: 'reload-failed', trigger, code: error instanceof ConfigError ? error.code : undefined },
+        `reload failed, keeping the previous lists: ${message}`);
+      return;
+    }
+    logWarnings(log, lists);
+    daemon.reload(lists);
+    log.info({ event: 'reloaded', trigger, keys: lists.keys.length, relays: lists.relays.map((relay) => relay.id) }, 'reloaded');
+    if (trigger === 'SIGHUP') void daemon.prober.probeAll();
+  };
+}
+
+async function listen(daemon: Daemon, config: Config): Promise<{ address: string; port: number }> {
+  try {
+    return await daemon.listen();
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'error';
+    const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${code})`;
+    throw new ConfigError('GP_CONFIG_INVALID', '--port', `${config.host}:${config.port} ${why}`);
+  }
+}
+
+/** Runs the daemon until a signal stops it; resolves with the exit code. */
+export async function serve(config: Config, log: Logger, secrets: Secrets): Promise<number> {
+  const lists = readLists(config);
+  logWarnings(log, lists);
+  const daemon = new Daemon({ config, lists, log, secrets });
+  const { address, port } = await listen(daemon, config);
+  const served = config.protocols.filter((name) => (SERVED_PROTOCOLS as readonly string[]).includes(name));
+  const pending = config.protocols.filter((name) => !served.includes(name));
+  log.info({
+    event: 'listening', address, port, keys: lists.keys.length,
+    relays: lists.relays.map((relay) => relay.id), protocols: served,
+    ...(pending.length > 0 && { notYetAvailable: pending }),
+    auth: config.proxyKeys.length > 0,
+  }, `listening on ${address}:${port}`);
+
+  const reload = reloader(config, daemon, log);
+  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile], config.watchIntervalMs,
+    () => reload('file-change'));
+  process.on('SIGHUP', () => reload('SIGHUP'));
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.once(signal, () => process.exit(1)); // a second signal: stop now
+      log.info({ event: 'shutting-down', signal, drainMs: config.drainTimeoutMs }, 'shutting down');
+      stopWatching();
+      daemon.shutdown(config.drainTimeoutMs).then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,69 @@
+/** @module Reads the INI configuration file: every line checked, every key known, paths resolved. */
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseIni } from 'ini';
+import { ConfigError } from './config-error.js';
+import type { RawValue } from './parse-value.js';
+import { SETTINGS, SETTING_KEYS, type Settings } from './settings.js';
+
+export type IniSettings = Partial<Record<keyof Settings, RawValue>>;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const KEY_BY_NAME = new Map(SETTING_KEYS.map((key) => [SETTINGS[key].flag, key] as const));
+
+/** The INI name of a line's key: `max_attempts` and `max-attempts` are one name; `x[]` is `x`. */
+function normaliseName(name: string): string {
+  return name.trim().replace(/\[\]$/, '').replaceAll('_', '-').toLowerCase();
+}
+
+/**
+ * Checks the file line by line, because `ini.parse` accepts anything (a stray word becomes a
+ * key set to `true`); a mistyped setting must fail loudly, naming its line.
+ */
+function checkLines(text: string, file: string): void {
+  const lines = text.split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const line = rawLine.trim();
+    const where = `${file}:${index + 1}`;
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    if (line.startsWith('[')) {
+      throw ConfigError.invalid(where, line, 'no sections (settings sit at the top of the file)');
+    }
+    const equals = line.indexOf('=');
+    if (equals <= 0) throw ConfigError.invalid(where, line, 'a line of the form name = value');
+    const name = normaliseName(line.slice(0, equals));
+    if (FORBIDDEN_KEYS.has(name) || !KEY_BY_NAME.has(name)) {
+      throw ConfigError.invalid(where, name, `a known setting (${[...KEY_BY_NAME.keys()].join(', ')})`);
+    }
+  });
+}
+
+function toRawValue(value: unknown): RawValue | undefined {
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map((item) => String(item));
+  return undefined;
+}
+
+/** Reads and checks an INI file; relative paths in it are relative to the file's folder. */
+export function readIniFile(file: string): IniSettings {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', `--config ${file}`, `cannot read the file (${reason})`);
+  }
+  checkLines(text, file);
+  const parsed: Record<string, unknown> = parseIni(text);
+  const settings: IniSettings = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    const key = KEY_BY_NAME.get(normaliseName(name));
+    const raw = toRawValue(value);
+    if (key === undefined || raw === undefined) continue;
+    const resolvedRaw =
+      SETTINGS[key].isPath && typeof raw === 'string' ? resolve(dirname(file), raw) : raw;
+    settings[key] = resolvedRaw;
+  }
+  return settings;
+}

@@ -1,0 +1,138 @@
+/** @module The key and relay lists: parsed from their files (and the environment), checked, given ids. */
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './config-error.js';
+
+export const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
+
+/** A Gemini API key and the short id that stands for it everywhere outside the process. */
+export interface ApiKey {
+  readonly id: string;
+  readonly secret: string;
+}
+
+/** An upstream base URL: Google's endpoint or a relay in front of it. */
+export interface Relay {
+  readonly id: string;
+  /** `scheme://host:port`, what the connection pool is keyed on. */
+  readonly origin: string;
+  /** Path prefix put before every forwarded path; '' for none. */
+  readonly basePath: string;
+}
+
+export interface Lists {
+  readonly keys: readonly ApiKey[];
+  readonly relays: readonly Relay[];
+  /** Things worth a warning line (duplicates dropped), never containing a secret. */
+  readonly warnings: readonly string[];
+}
+
+export interface ListSources {
+  apiKeysFile: string;
+  /** False when the path is the built-in default, so a missing file is not an error. */
+  apiKeysFileExplicit: boolean;
+  proxyUrlsFile: string;
+  envKeys: readonly string[];
+}
+
+interface Line {
+  readonly value: string;
+  readonly line: number;
+}
+
+/** A stable short id for a key: a prefix of its SHA-256, so logs can tell keys apart safely. */
+export function keyId(secret: string): string {
+  return `key_${createHash('sha256').update(secret).digest('hex').slice(0, 8)}`;
+}
+
+/** One entry a line; blank lines and `#` comments skipped; duplicates dropped with a warning. */
+export function parseLines(text: string, file: string, warnings: string[]): Line[] {
+  const seen = new Map<string, number>();
+  const lines: Line[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const value = raw.trim();
+    if (value === '' || value.startsWith('#')) return;
+    const first = seen.get(value);
+    if (first !== undefined) {
+      warnings.push(`${file}:${index + 1}: duplicate of line ${first}, dropped`);
+      return;
+    }
+    seen.set(value, index + 1);
+    lines.push({ value, line: index + 1 });
+  });
+  return lines;
+}
+
+const PRINTABLE_TOKEN = /^[\x21-\x7e]+$/;
+
+function toKey(entry: Line, file: string): ApiKey {
+  if (!PRINTABLE_TOKEN.test(entry.value)) {
+    // The message never repeats the key itself.
+    throw new ConfigError('GP_CONFIG_INVALID', `${file}:${entry.line}`,
+      'expected a key of printable characters without spaces');
+  }
+  return { id: keyId(entry.value), secret: entry.value };
+}
+
+/** Parses a relay line: an http(s) base URL, optionally with a path, without query or fragment. */
+export function toRelay(value: string, where: string): Relay {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw ConfigError.invalid(where, value, 'an http:// or https:// base URL');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw ConfigError.invalid(where, value, 'an http:// or https:// base URL without query or fragment');
+  }
+  if (url.username || url.password) {
+    throw ConfigError.invalid(where, `${url.protocol}//…@${url.host}`, 'a URL without user:password');
+  }
+  const basePath = url.pathname.replace(/\/+$/, '');
+  // The id reads like the URL, without `https://`, which is the usual case.
+  const id = `${url.protocol === 'https:' ? url.host : url.origin}${basePath}`;
+  return { id, origin: url.origin, basePath };
+}
+
+function readOptional(file: string, field: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    if (code === 'ENOENT') return undefined;
+    throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', field, `cannot read ${file} (${code || 'error'})`);
+  }
+}
+
+function loadKeys(sources: ListSources, warnings: string[]): ApiKey[] {
+  const file = sources.apiKeysFile;
+  const text = readOptional(file, '--api-keys-file');
+  if (text === undefined && (sources.apiKeysFileExplicit || sources.envKeys.length === 0)) {
+    throw new ConfigError('GP_CONFIG_NO_KEYS', '--api-keys-file',
+      `${file} does not exist; expected a file of Gemini API keys, one per line (or GEMINI_API_KEY)`);
+  }
+  const fromFile = text === undefined ? [] : parseLines(text, file, warnings).map((line) => toKey(line, file));
+  if (text !== undefined && fromFile.length === 0) {
+    throw new ConfigError('GP_CONFIG_NO_KEYS', file, 'the file holds no keys; expected one key per line');
+  }
+  const fromEnv = sources.envKeys.map((secret, index) =>
+    toKey({ value: secret, line: index + 1 }, 'GEMINI_API_KEYS'));
+  const seen = new Set(fromFile.map((key) => key.secret));
+  return [...fromFile, ...fromEnv.filter((key) => !seen.has(key.secret) && seen.add(key.secret))];
+}
+
+function loadRelays(file: string, warnings: string[]): Relay[] {
+  const text = readOptional(file, '--proxy-urls-file');
+  const lines = text === undefined ? [] : parseLines(text, file, warnings);
+  if (lines.length === 0) return [toRelay(GOOGLE_ENDPOINT, 'default relay')];
+  return lines.map((line) => toRelay(line.value, `${file}:${line.line}`));
+}
+
+/** Reads both lists; throws a ConfigError naming the file and line of the first problem. */
+export function loadLists(sources: ListSources): Lists {
+  const warnings: string[] = [];
+  const keys = loadKeys(sources, warnings);
+  const relays = loadRelays(sources.proxyUrlsFile, warnings);
+  return { keys, relays, warnings };
+}

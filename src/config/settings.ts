@@ -1,0 +1,194 @@
+/**
+ * @module The table of settings: each one's flag, environment variable, INI name, default and
+ * parser. The CLI, the INI reader, the environment reader and the README all follow this table.
+ */
+
+import { ConfigError } from './config-error.js';
+import {
+  parseBoolean,
+  parseDuration,
+  parseInteger,
+  parseList,
+  parseSize,
+  parseText,
+  type RawValue,
+} from './parse-value.js';
+
+export const PROTOCOL_NAMES = ['gemini', 'openai', 'ollama', 'session'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every setting after parsing; the fully-resolved configuration adds what the files hold. */
+export interface Settings {
+  protocols: readonly ProtocolName[];
+  host: string;
+  port: number;
+  apiKeysFile: string;
+  proxyUrlsFile: string;
+  proxyKeys: readonly string[];
+  allowUnauthenticated: boolean;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxBodyBytes: number;
+  probeIntervalMs: number;
+  drainTimeoutMs: number;
+  watchIntervalMs: number;
+  logLevel: LogLevel;
+}
+
+export interface SettingSpec<T> {
+  /** Long flag name without dashes; also the INI key. */
+  readonly flag: string;
+  readonly env: string;
+  readonly valueName: string;
+  readonly defaultText: string;
+  readonly help: string;
+  /** Repeatable flags collect every occurrence. */
+  readonly repeatable?: boolean;
+  /** A flag that takes no value. */
+  readonly switch?: boolean;
+  /** Relative paths from an INI file are taken relative to that file. */
+  readonly isPath?: boolean;
+  parse(field: string, raw: RawValue): T;
+}
+
+function parseProtocols(field: string, raw: RawValue): ProtocolName[] {
+  const names = parseList(raw).map((name) => name.toLowerCase());
+  if (names.length === 0) throw ConfigError.invalid(field, raw, expectedProtocols());
+  if (names.includes('all')) return [...PROTOCOL_NAMES];
+  const known = new Set<string>(PROTOCOL_NAMES);
+  const unknown = names.find((name) => !known.has(name));
+  if (unknown !== undefined) throw ConfigError.invalid(field, unknown, expectedProtocols());
+  return PROTOCOL_NAMES.filter((name) => names.includes(name));
+}
+
+function expectedProtocols(): string {
+  return `a comma list of ${PROTOCOL_NAMES.join(', ')}, or all`;
+}
+
+function parseLogLevel(field: string, raw: RawValue): LogLevel {
+  const text = parseText(field, raw).toLowerCase();
+  const level = LOG_LEVELS.find((name) => name === text);
+  if (level === undefined) throw ConfigError.invalid(field, raw, `one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+function durationAtLeast(minMs: number): (field: string, raw: RawValue) => number {
+  return (field, raw) => {
+    const ms = parseDuration(field, raw);
+    if (ms < minMs) throw ConfigError.invalid(field, raw, `a duration of at least ${minMs} ms`);
+    return ms;
+  };
+}
+
+type SpecTable = { readonly [K in keyof Settings]: SettingSpec<Settings[K]> };
+
+export const SETTINGS: SpecTable = {
+  protocols: {
+    flag: 'protocol', env: 'GEMINI_PROXY_PROTOCOL', valueName: 'list', defaultText: 'all',
+    help: 'protocols to serve: a comma list of gemini, openai, ollama, session, or all',
+    parse: parseProtocols,
+  },
+  host: {
+    flag: 'host', env: 'GEMINI_PROXY_HOST', valueName: 'address', defaultText: '127.0.0.1',
+    help: 'address to listen on; a non-loopback address needs --proxy-key',
+    parse: parseText,
+  },
+  port: {
+    flag: 'port', env: 'GEMINI_PROXY_PORT', valueName: 'number', defaultText: '8000',
+    help: 'TCP port to listen on (0 picks a free one)',
+    parse: (field, raw) => parseInteger(field, raw, 0, 65_535),
+  },
+  apiKeysFile: {
+    flag: 'api-keys-file', env: 'GEMINI_PROXY_API_KEYS_FILE', valueName: 'path',
+    defaultText: 'api_keys.txt', help: 'Gemini API keys, one per line', isPath: true,
+    parse: parseText,
+  },
+  proxyUrlsFile: {
+    flag: 'proxy-urls-file', env: 'GEMINI_PROXY_PROXY_URLS_FILE', valueName: 'path',
+    defaultText: 'proxy_urls.txt', isPath: true,
+    help: 'upstream base URLs, one per line; when absent, Google\'s endpoint is the one relay',
+    parse: parseText,
+  },
+  proxyKeys: {
+    flag: 'proxy-key', env: 'GEMINI_PROXY_PROXY_KEYS', valueName: 'token', defaultText: 'none',
+    help: 'a token clients must present (repeatable; the variable takes a comma list)',
+    repeatable: true,
+    parse: (_field, raw) => parseList(raw),
+  },
+  allowUnauthenticated: {
+    flag: 'allow-unauthenticated', env: 'GEMINI_PROXY_ALLOW_UNAUTHENTICATED', valueName: 'bool',
+    defaultText: 'false', switch: true,
+    help: 'allow a non-loopback --host without any --proxy-key',
+    parse: parseBoolean,
+  },
+  maxAttempts: {
+    flag: 'max-attempts', env: 'GEMINI_PROXY_MAX_ATTEMPTS', valueName: 'number', defaultText: '3',
+    help: 'upstream attempts per request, across keys and relays',
+    parse: (field, raw) => parseInteger(field, raw, 1, 50),
+  },
+  requestTimeoutMs: {
+    flag: 'request-timeout', env: 'GEMINI_PROXY_REQUEST_TIMEOUT', valueName: 'duration',
+    defaultText: '15m',
+    help: 'deadline for all attempts and waits of one request until its response starts',
+    parse: durationAtLeast(1),
+  },
+  connectTimeoutMs: {
+    flag: 'connect-timeout', env: 'GEMINI_PROXY_CONNECT_TIMEOUT', valueName: 'duration',
+    defaultText: '10s', help: 'time to open a connection to a relay',
+    parse: durationAtLeast(1),
+  },
+  headersTimeoutMs: {
+    flag: 'headers-timeout', env: 'GEMINI_PROXY_HEADERS_TIMEOUT', valueName: 'duration',
+    defaultText: '10m',
+    help: 'time for one attempt to get response headers (a non-streamed answer sends them last)',
+    parse: durationAtLeast(1),
+  },
+  idleTimeoutMs: {
+    flag: 'idle-timeout', env: 'GEMINI_PROXY_IDLE_TIMEOUT', valueName: 'duration',
+    defaultText: '5m', help: 'longest gap between two chunks of an upstream response body',
+    parse: durationAtLeast(1),
+  },
+  maxBodyBytes: {
+    flag: 'max-body-size', env: 'GEMINI_PROXY_MAX_BODY_SIZE', valueName: 'size',
+    defaultText: '20mb', help: 'largest request body accepted; larger ones get 413',
+    parse: parseSize,
+  },
+  probeIntervalMs: {
+    flag: 'probe-interval', env: 'GEMINI_PROXY_PROBE_INTERVAL', valueName: 'duration',
+    defaultText: '1h', help: 'how often disabled keys are probed for recovery (0 turns it off)',
+    parse: parseDuration,
+  },
+  drainTimeoutMs: {
+    flag: 'drain-timeout', env: 'GEMINI_PROXY_DRAIN_TIMEOUT', valueName: 'duration',
+    defaultText: '25s', help: 'on SIGTERM, how long in-flight requests may finish',
+    parse: parseDuration,
+  },
+  watchIntervalMs: {
+    flag: 'watch-interval', env: 'GEMINI_PROXY_WATCH_INTERVAL', valueName: 'duration',
+    defaultText: '2s', help: 'how often the key and relay files are checked for changes (0: only SIGHUP)',
+    parse: parseDuration,
+  },
+  logLevel: {
+    flag: 'log-level', env: 'GEMINI_PROXY_LOG_LEVEL', valueName: 'level', defaultText: 'info',
+    help: `one of ${LOG_LEVELS.join(', ')}`,
+    parse: parseLogLevel,
+  },
+};
+
+export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof Settings)[];
+
+/** The defaults, parsed through the same parsers as everything else. */
+export function defaultSettings(): Settings {
+  const parsed: Partial<Record<keyof Settings, unknown>> = {};
+  for (const key of SETTING_KEYS) {
+    const spec = SETTINGS[key];
+    parsed[key] = spec.defaultText === 'none' ? [] : spec.parse(`default ${spec.flag}`, spec.defaultText);
+  }
+  return parsed as Settings;
+}

@@ -1,0 +1,50 @@
+/** @module The proxy's own error type and its registry of stable codes. */
+
+/**
+ * Every error the proxy produces itself carries one of these codes. Code branches on the
+ * code, never on the message; protocol renderers map the code to their own error shape.
+ */
+export const ERROR_CODES = {
+  GP_BAD_REQUEST: { status: 400, summary: 'the request is malformed' },
+  GP_BAD_PATH: { status: 400, summary: 'the request path is not allowed' },
+  GP_UNAUTHORIZED: { status: 401, summary: 'a valid proxy key is required' },
+  GP_NOT_FOUND: { status: 404, summary: 'no such route' },
+  GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
+  GP_BODY_TOO_LARGE: { status: 413, summary: 'the request body is over the limit' },
+  GP_KEYS_COOLING: { status: 429, summary: 'every usable key is rate-limited' },
+  GP_UPSTREAM_UNREACHABLE: { status: 502, summary: 'no relay could be reached' },
+  GP_NO_KEY_AVAILABLE: { status: 503, summary: 'no API key is usable' },
+  GP_NO_RELAY_AVAILABLE: { status: 503, summary: 'no relay is usable' },
+  GP_SHUTTING_DOWN: { status: 503, summary: 'the proxy is shutting down' },
+  GP_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
+  GP_INTERNAL: { status: 500, summary: 'internal proxy error' },
+  /** Never sent: the client went away. 499 follows nginx's convention in logs. */
+  GP_CLIENT_CLOSED: { status: 499, summary: 'the client closed the request' },
+} as const;
+
+export type ProxyErrorCode = keyof typeof ERROR_CODES;
+
+export interface ProxyErrorOptions {
+  /** Seconds the client should wait before retrying; becomes `Retry-After`. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** An error with a stable code and the HTTP status its code implies. */
+export class ProxyError extends Error {
+  readonly code: ProxyErrorCode;
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ProxyErrorCode, message?: string, options: ProxyErrorOptions = {}) {
+    super(message ?? ERROR_CODES[code].summary, { cause: options.cause });
+    this.name = 'ProxyError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isProxyError(value: unknown): value is ProxyError {
+  return value instanceof ProxyError;
+}

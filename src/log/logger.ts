@@ -1,0 +1,42 @@
+/** @module The root logger: pino, JSON lines, no transports (they need worker threads). */
+
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { scrubSecrets } from './scrub.js';
+import type { Secrets } from './secrets.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level: string;
+  /** Where lines go; stdout when absent. Tests pass an in-memory sink. */
+  destination?: DestinationStream;
+  /** The secrets known now; error messages are scrubbed of them before they are written. */
+  secrets: Secrets;
+}
+
+/** Creates the process's one logger. Child loggers carry the request id. */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: {
+        err: (error: unknown) => serializeError(error, options.secrets.values()),
+      },
+    },
+    destination,
+  );
+}
+
+function serializeError(error: unknown, secrets: Iterable<string>): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: scrubSecrets(String(error), secrets) };
+  const code = 'code' in error ? error.code : undefined;
+  return {
+    type: error.name,
+    code,
+    message: scrubSecrets(error.message, secrets),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * @module Reads Google's error envelope (`{"error": {code, message, status, details}}`, also
+ * array-wrapped) into the few fields the error policy needs. Pure; tolerant of any input.
+ */
+
+/** What the policy needs from a Google error body. */
+export interface GoogleError {
+  readonly code: number | undefined;
+  /** google.rpc.Code name: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, … */
+  readonly status: string;
+  readonly message: string;
+  /** `ErrorInfo.reason` values: API_KEY_INVALID, CONSUMER_SUSPENDED, … */
+  readonly reasons: readonly string[];
+  /** `QuotaFailure.violations[].quotaId` values. */
+  readonly quotaIds: readonly string[];
+  /** `RetryInfo.retryDelay`, in milliseconds. */
+  readonly retryDelayMs: number | undefined;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** Parses a protobuf Duration in JSON form: `"37s"`, `"0.5s"`; also tolerates `"900ms"`. */
+export function parseRetryDelay(value: unknown): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text(value).trim());
+  if (!match?.[1]) return undefined;
+  const amount = Number(match[1]);
+  return Math.round(match[2] === 'ms' ? amount : amount * 1000);
+}
+
+function detailsOf(error: Json): Json[] {
+  const details = error['details'];
+  return Array.isArray(details) ? details.filter(isObject) : [];
+}
+
+function typeOf(detail: Json): string {
+  return text(detail['@type']).replace(/^type\.googleapis\.com\//, '');
+}
+
+function collect(details: Json[]): Pick<GoogleError, 'reasons' | 'quotaIds' | 'retryDelayMs'> {
+  const reasons: string[] = [];
+  const quotaIds: string[] = [];
+  let retryDelayMs: number | undefined;
+  for (const detail of details) {
+    const type = typeOf(detail);
+    if (type === 'google.rpc.ErrorInfo' && text(detail['reason'])) reasons.push(text(detail['reason']));
+    if (type === 'google.rpc.RetryInfo') retryDelayMs = parseRetryDelay(detail['retryDelay']);
+    if (type === 'google.rpc.QuotaFailure' && Array.isArray(detail['violations'])) {
+      for (const violation of detail['violations']) {
+        if (isObject(violation) && text(violation['quotaId'])) quotaIds.push(text(violation['quotaId']));
+      }
+    }
+  }
+  return { reasons, quotaIds, retryDelayMs };
+}
+
+/** Returns the parsed error, or undefined when the body is not Google's error envelope. */
+export function parseGoogleError(body: string): GoogleError | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const envelope = Array.isArray(parsed) ? parsed[0] : parsed;
+  const error = isObject(envelope) ? envelope['error'] : undefined;
+  if (!isObject(error) || (typeof error['message'] !== 'string' && typeof error['status'] !== 'string')) {
+    return undefined;
+  }
+  return {
+    code: typeof error['code'] === 'number' ? error['code'] : undefined,
+    status: text(error['status']),
+    message: text(error['message']),
+    ...collect(detailsOf(error)),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * @module The request handler: context, shutdown gate, routing, client auth, one log line per
+ * request. Tracks in-flight requests so shutdown can let them finish.
+ */
+
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { ClientAuth } from './auth.js';
+import { createContext, type RequestContext } from './context.js';
+import { sendError } from './respond.js';
+import { findRoute, type Route } from './router.js';
+
+export interface AppOptions {
+  readonly routes: readonly Route[];
+  readonly auth: ClientAuth;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+export class App {
+  readonly #options: AppOptions;
+  readonly #inflight = new Set<RequestContext>();
+  #closing = false;
+  #idle: (() => void) | undefined;
+
+  constructor(options: AppOptions) {
+    this.#options = options;
+  }
+
+  /** The `request` listener for node:http. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const ctx = createContext(req, res, this.#options.log, this.#options.now());
+    const bytesBefore = req.socket.bytesWritten;
+    this.#inflight.add(ctx);
+    res.once('close', () => {
+      this.#inflight.delete(ctx);
+      this.#logRequest(ctx, req.socket.bytesWritten - bytesBefore);
+      if (this.#inflight.size === 0) this.#idle?.();
+    });
+    this.#handle(ctx).catch((error: unknown) => sendError(ctx, error));
+  };
+
+  async #handle(ctx: RequestContext): Promise<void> {
+    if (this.#closing) throw new ProxyError('GP_SHUTTING_DOWN');
+    const route = findRoute(this.#options.routes, ctx.method, ctx.pathname);
+    if (route === undefined) throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
+    ctx.protocol = route.protocol;
+    if (route.auth && !this.#options.auth.allows(ctx.req.headers, ctx.search)) {
+      throw new ProxyError('GP_UNAUTHORIZED', 'a valid proxy key is required (Authorization: Bearer, x-goog-api-key or ?key=)');
+    }
+    await route.handle(ctx);
+  }
+
+  #logRequest(ctx: RequestContext, bytesOut: number): void {
+    ctx.log.info(
+      {
+        method: ctx.method,
+        path: ctx.pathname,
+        protocol: ctx.protocol,
+        ...(ctx.model && { model: ctx.model }),
+        status: ctx.res.headersSent ? ctx.res.statusCode : 499,
+        ...(!ctx.res.writableFinished && { aborted: true }),
+        attempts: ctx.attempts,
+        ms: this.#options.now() - ctx.startedAt,
+        bytesIn: ctx.bytesIn,
+        bytesOut,
+      },
+      'request',
+    );
+  }
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /** From now on every new request is answered 503 with `Connection: close`. */
+  startClosing(): void {
+    this.#closing = true;
+  }
+
+  /** Resolves when no request is in flight, or rejects when `signal` aborts first. */
+  async whenIdle(signal: AbortSignal): Promise<void> {
+    if (this.#inflight.size === 0) return;
+    const idle = new Promise<void>((resolve) => {
+      this.#idle = resolve;
+    });
+    await Promise.race([idle, once(signal, 'abort').then(() => Promise.reject(signal.reason))]);
+  }
+
+  /** Aborts whatever is still in flight (the end of a drain). */
+  abortAll(): void {
+    for (const ctx of this.#inflight) ctx.res.destroy();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * @module Per-request context: id, parsed URL, child logger, and the AbortSignal that fires when
+ * the client goes away, so its upstream request is aborted too.
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { AttemptTrail } from '../upstream/dispatch.js';
+
+export type RouteProtocol = 'gemini' | 'openai' | 'ollama' | 'session' | 'ops';
+
+export interface RequestContext {
+  readonly id: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  /** The path without its query (the query may hold a client credential). */
+  readonly pathname: string;
+  readonly search: URLSearchParams;
+  readonly log: Logger;
+  /** Aborted when the client closes the connection before the response is complete. */
+  readonly signal: AbortSignal;
+  readonly startedAt: number;
+  protocol: RouteProtocol;
+  model: string;
+  bytesIn: number;
+  readonly attempts: AttemptTrail[];
+}
+
+function splitUrl(url: string): { pathname: string; search: URLSearchParams } {
+  const mark = url.indexOf('?');
+  if (mark === -1) return { pathname: url, search: new URLSearchParams() };
+  return { pathname: url.slice(0, mark), search: new URLSearchParams(url.slice(mark + 1)) };
+}
+
+export function createContext(req: IncomingMessage, res: ServerResponse, log: Logger, now: number): RequestContext {
+  const id = randomUUID();
+  const controller = new AbortController();
+  // `res` 'close' before 'finish' is the reliable sign of a client that went away; the
+  // request's own 'close' fires as soon as its body has been read.
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new ProxyError('GP_CLIENT_CLOSED'));
+  });
+  res.setHeader('x-request-id', id);
+  return {
+    id,
+    req,
+    res,
+    method: req.method ?? 'GET',
+    ...splitUrl(req.url ?? '/'),
+    log: log.child({ reqId: id }),
+    signal: controller.signal,
+    startedAt: now,
+    protocol: 'gemini',
+    model: '',
+    bytesIn: 0,
+    attempts: [],
+  };
+}

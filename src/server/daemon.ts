@@ -1,0 +1,141 @@
+/**
+ * @module The daemon: rotator, pools, dispatcher, prober, routes and the node:http server, put
+ * together from a resolved configuration. No signals and no files here (the CLI owns those), so
+ * tests run it in-process.
+ */
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Lists } from '../config/lists.js';
+import type { Config } from '../config/resolve.js';
+import type { Logger } from '../log/logger.js';
+import type { Secrets } from '../log/secrets.js';
+import { Dispatcher } from '../upstream/dispatch.js';
+import { UpstreamPools } from '../upstream/pool.js';
+import { RecoveryProber } from '../upstream/prober.js';
+import { Rotator, type StateChange } from '../upstream/rotator.js';
+import { App } from './app.js';
+import { ClientAuth } from './auth.js';
+import type { Route } from './router.js';
+import { geminiRoute } from './routes/gemini.js';
+import { opsRoutes } from './routes/ops.js';
+
+/** The protocols this build serves; the others are accepted names, served by later releases. */
+export const SERVED_PROTOCOLS = ['gemini'] as const;
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly lists: Lists;
+  readonly log: Logger;
+  /** Kept up to date with the keys and proxy keys, for scrubbing. */
+  readonly secrets: Secrets;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+function logChange(log: Logger, change: StateChange): void {
+  const { type, ...fields } = change;
+  const until = 'untilMs' in fields ? { untilMs: undefined, until: new Date(fields.untilMs).toISOString() } : {};
+  const level = type === 'key-disabled' || type === 'relay-unhealthy' ? 'warn' : 'info';
+  log[level]({ event: type, ...fields, ...until }, type.replace('-', ' '));
+}
+
+export class Daemon {
+  readonly rotator: Rotator;
+  readonly prober: RecoveryProber;
+  readonly #config: Config;
+  readonly #log: Logger;
+  readonly #pools: UpstreamPools;
+  readonly #app: App;
+  readonly #server: Server;
+  readonly #secrets: Secrets;
+
+  constructor(options: DaemonOptions) {
+    const { config, lists, log } = options;
+    const now = options.now ?? Date.now;
+    this.#config = config;
+    this.#log = log;
+    this.#secrets = options.secrets;
+    this.#rememberSecrets(lists);
+    const secrets = (): Iterable<string> => this.#secrets.values();
+    this.rotator = new Rotator(lists.keys, lists.relays, { now, onChange: (change) => logChange(log, change) });
+    this.#pools = new UpstreamPools(config);
+    const dispatcher = new Dispatcher(
+      {
+        rotator: this.rotator, pools: this.#pools, secrets, now,
+        random: options.random ?? Math.random,
+        sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+      },
+      config,
+    );
+    this.prober = new RecoveryProber({ rotator: this.rotator, pools: this.#pools, secrets, now });
+    this.#app = new App({ routes: this.#routes(dispatcher, now), auth: new ClientAuth(config.proxyKeys), log, now });
+    this.#server = createServer(
+      {
+        // Slow or oversized clients cannot hold the proxy (reference B.3).
+        headersTimeout: 30_000,
+        requestTimeout: 120_000,
+        keepAliveTimeout: 5_000,
+        connectionsCheckingInterval: 5_000,
+        maxHeaderSize: 16 * 1024,
+      },
+      this.#app.listener,
+    );
+    this.#server.maxHeadersCount = 100;
+  }
+
+  #routes(dispatcher: Dispatcher, now: () => number): Route[] {
+    const routes = opsRoutes(this.rotator, now);
+    if (this.#config.protocols.includes('gemini')) {
+      routes.push(geminiRoute({ dispatcher, maxBodyBytes: this.#config.maxBodyBytes }));
+    }
+    return routes;
+  }
+
+  #rememberSecrets(lists: Lists): void {
+    this.#secrets.replace([...lists.keys.map((key) => key.secret), ...this.#config.proxyKeys]);
+  }
+
+  /** Starts listening; resolves with the address actually bound. */
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#config.port, this.#config.host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.prober.start(this.#config.probeIntervalMs);
+    return this.#server.address() as AddressInfo;
+  }
+
+  /** New key and relay lists; in-flight requests keep going, surviving keys keep their state. */
+  reload(lists: Lists): void {
+    this.rotator.replace(lists.keys, lists.relays);
+    this.#rememberSecrets(lists);
+    this.#pools.retain(new Set(lists.relays.map((relay) => relay.origin)));
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `drainMs`, then cuts what is
+   * left. Resolves once the server is closed.
+   */
+  async shutdown(drainMs: number): Promise<void> {
+    this.prober.stop();
+    this.#app.startClosing();
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    const inflight = this.#app.inflight;
+    try {
+      await this.#app.whenIdle(AbortSignal.timeout(drainMs));
+    } catch {
+      this.#log.warn({ inflight: this.#app.inflight }, 'drain timeout: cutting the requests still open');
+      this.#app.abortAll();
+    }
+    this.#server.closeAllConnections();
+    await closed;
+    await this.#pools.destroy();
+    this.#log.info({ drained: inflight }, 'stopped');
+  }
+}

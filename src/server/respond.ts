@@ -1,0 +1,53 @@
+/** @module Writing answers: JSON bodies, and errors in the shape of the caller's protocol. */
+
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { isProxyError, ProxyError } from '../errors.js';
+import { geminiErrorBody } from '../protocols/gemini/error-body.js';
+import type { RequestContext, RouteProtocol } from './context.js';
+
+/** Renders a proxy error as a body in one protocol's error shape. */
+export type ErrorRenderer = (error: ProxyError) => string;
+
+const RENDERERS: Partial<Record<RouteProtocol, ErrorRenderer>> = {
+  gemini: geminiErrorBody,
+  ops: (error) => JSON.stringify({ error: { code: error.code, message: error.message } }),
+};
+
+export function sendBody(
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: string | Buffer,
+): void {
+  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  sendBody(res, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(value));
+}
+
+function errorHeaders(error: ProxyError): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'content-type': 'application/json; charset=utf-8' };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error.code === 'GP_UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
+  // An unread oversized body, or a server going away: this connection is done.
+  if (error.code === 'GP_BODY_TOO_LARGE' || error.code === 'GP_SHUTTING_DOWN') headers.connection = 'close';
+  return headers;
+}
+
+/**
+ * Answers with `error` in the protocol's shape. Anything that is not a ProxyError is a bug:
+ * logged, answered 500. After the response has started, the only honest signal left is to
+ * cut the connection.
+ */
+export function sendError(ctx: RequestContext, error: unknown): void {
+  const proxyError = isProxyError(error) ? error : new ProxyError('GP_INTERNAL', undefined, { cause: error });
+  if (!isProxyError(error)) ctx.log.error({ err: error }, 'unexpected error');
+  if (ctx.res.headersSent || proxyError.code === 'GP_CLIENT_CLOSED') {
+    ctx.res.destroy();
+    return;
+  }
+  const render = RENDERERS[ctx.protocol] ?? geminiErrorBody;
+  sendBody(ctx.res, proxyError.status, errorHeaders(proxyError), render(proxyError));
+}

@@ -1,0 +1,68 @@
+/**
+ * @module The Gemini REST pass-through: the path checked and cleaned, the client's credentials
+ * stripped, the request dispatched with a pool key, the answer streamed back with backpressure.
+ */
+
+import { pipeline } from 'node:stream/promises';
+import { ProxyError } from '../../errors.js';
+import { geminiTarget, isGeminiPath } from '../../protocols/gemini/paths.js';
+import type { HttpMethod } from '../../upstream/attempt.js';
+import type { Dispatcher } from '../../upstream/dispatch.js';
+import { readBody } from '../body.js';
+import type { RequestContext } from '../context.js';
+import { downstreamHeaders, upstreamHeaders } from '../headers.js';
+import { sendBody } from '../respond.js';
+import type { Route } from '../router.js';
+
+const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
+
+export interface GeminiRouteDeps {
+  readonly dispatcher: Dispatcher;
+  readonly maxBodyBytes: number;
+}
+
+async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void> {
+  if (!METHODS.has(ctx.method)) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
+  const target = geminiTarget(ctx.pathname, ctx.search);
+  ctx.model = target.model;
+  const body = ctx.method === 'GET' ? undefined : await readBody(ctx.req, deps.maxBodyBytes, ctx.signal);
+  ctx.bytesIn = body?.length ?? 0;
+  const result = await deps.dispatcher.send(
+    {
+      method: ctx.method as HttpMethod,
+      path: target.upstreamPath,
+      headers: upstreamHeaders(ctx.req.headers),
+      body,
+      model: target.model,
+    },
+    ctx.signal,
+    ctx.attempts,
+  );
+  if (result.kind === 'answer') {
+    sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
+    return;
+  }
+  ctx.res.writeHead(result.status, downstreamHeaders(result.headers));
+  // Stream headers go out at once, so the client sees the response start before the model's
+  // first token.
+  if (target.verb === 'streamGenerateContent') ctx.res.flushHeaders();
+  try {
+    await pipeline(result.body, ctx.res, { signal: ctx.signal });
+  } catch (error) {
+    // Committed: no retry, no second generation spliced in. Log it; the cut connection tells
+    // the client the stream did not complete.
+    if (!ctx.signal.aborted) ctx.log.warn({ err: error }, 'upstream stream failed after the response started');
+    ctx.res.destroy();
+  }
+}
+
+/** The Gemini routes: `/v1beta/…`, `/v1/…`, `/v1alpha/…`, and the same under `/gemini`. */
+export function geminiRoute(deps: GeminiRouteDeps): Route {
+  return {
+    name: 'gemini',
+    protocol: 'gemini',
+    auth: true,
+    matches: (_method, pathname) => isGeminiPath(pathname),
+    handle: (ctx) => forward(ctx, deps),
+  };
+}

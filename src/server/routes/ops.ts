@@ -1,0 +1,67 @@
+/** @module Operator endpoints: `/healthz` (open) and `/status` (keys and relays, no secrets). */
+
+import { ProxyError } from '../../errors.js';
+import type { Rotator } from '../../upstream/rotator.js';
+import { sendJson } from '../respond.js';
+import type { Route } from '../router.js';
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+/** The state of every key and relay; keys appear only by id. */
+export function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
+  const keys = rotator.keys.map((record) => {
+    const cooling: Record<string, string> = {};
+    for (const [model, until] of record.cooling) {
+      if (until > nowMs) cooling[model || '*'] = iso(until);
+    }
+    const state = record.disabled ? 'disabled' : Object.keys(cooling).length > 0 ? 'cooling' : 'active';
+    return {
+      id: record.key.id,
+      state,
+      ...(record.disabled && { reason: record.disabled.reason, disabledAt: iso(record.disabled.sinceMs) }),
+      ...(state === 'cooling' && { coolingUntil: cooling }),
+      attempts: record.attempts,
+      failures: record.failures,
+    };
+  });
+  const relays = rotator.relays.map((record) => ({
+    id: record.relay.id,
+    state: record.unhealthyUntilMs > nowMs ? 'unhealthy' : 'healthy',
+    ...(record.unhealthyUntilMs > nowMs && { unhealthyUntil: iso(record.unhealthyUntilMs) }),
+    consecutiveFailures: record.consecutiveFailures,
+    attempts: record.attempts,
+    failures: record.failures,
+  }));
+  return { keys, relays };
+}
+
+function getOnly(method: string): void {
+  if (method !== 'GET' && method !== 'HEAD') throw new ProxyError('GP_METHOD_NOT_ALLOWED');
+}
+
+export function opsRoutes(rotator: Rotator, now: () => number): Route[] {
+  return [
+    {
+      name: 'healthz',
+      protocol: 'ops',
+      auth: false,
+      matches: (_method, pathname) => pathname === '/healthz',
+      handle: (ctx) => {
+        getOnly(ctx.method);
+        sendJson(ctx.res, 200, { status: 'ok' });
+      },
+    },
+    {
+      name: 'status',
+      protocol: 'ops',
+      auth: true,
+      matches: (_method, pathname) => pathname === '/status',
+      handle: (ctx) => {
+        getOnly(ctx.method);
+        sendJson(ctx.res, 200, describeState(rotator, now()));
+      },
+    },
+  ];
+}

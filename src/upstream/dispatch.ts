@@ -1,0 +1,170 @@
+/**
+ * @module The one retry loop. Walks the relay × key matrix for one request: picks a pair not yet
+ * tried, sends, lets the policy judge a failure, and stops at the first answer worth giving the
+ * client. It commits (returns a live body) only on success, so nothing is retried after a byte
+ * has reached the client.
+ */
+
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProxyError } from '../errors.js';
+import { attempt, type ResponseBody, type UpstreamRequest } from './attempt.js';
+import { classify, type Verdict, type VerdictName } from './policy.js';
+import type { UpstreamPools } from './pool.js';
+import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
+
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 2_000;
+
+/** One line of a request's attempt trail, as logged. */
+export interface AttemptTrail {
+  key: string;
+  relay: string;
+  status?: number;
+  code?: string;
+  verdict: VerdictName | 'ok';
+  ms: number;
+}
+
+export type DispatchResult =
+  /** Committed: a 2xx whose body the caller streams to the client. */
+  | { kind: 'success'; status: number; headers: IncomingHttpHeaders; body: ResponseBody }
+  /** An upstream answer that goes to the client as it was sent (already read and scrubbed). */
+  | { kind: 'answer'; status: number; headers: IncomingHttpHeaders; body: Buffer };
+
+export interface DispatchDeps {
+  readonly rotator: Rotator;
+  readonly pools: UpstreamPools;
+  readonly secrets: () => Iterable<string>;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface DispatchLimits {
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+}
+
+type Success = Extract<DispatchResult, { kind: 'success' }>;
+
+interface Failure {
+  readonly verdict: Verdict;
+  readonly answer: Extract<DispatchResult, { kind: 'answer' }> | undefined;
+}
+
+export class Dispatcher {
+  readonly #deps: DispatchDeps;
+  readonly #limits: DispatchLimits;
+
+  constructor(deps: DispatchDeps, limits: DispatchLimits) {
+    this.#deps = deps;
+    this.#limits = limits;
+  }
+
+  /**
+   * Sends `request` until it succeeds, the policy says to return, or keys, relays, attempts or
+   * the deadline run out. `signal` is the client's; `trail` collects one entry per attempt.
+   */
+  async send(request: UpstreamRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new ProxyError('GP_DEADLINE_EXCEEDED')),
+      this.#limits.requestTimeoutMs,
+    );
+    const forward = (): void => deadline.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    try {
+      return await this.#loop(request, deadline.signal, trail);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', forward);
+    }
+  }
+
+  async #loop(request: UpstreamRequest, scope: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
+    const { rotator } = this.#deps;
+    const deadlineAt = this.#deps.now() + this.#limits.requestTimeoutMs;
+    const triedKeys = new Set<string>();
+    const triedRelays = new Set<string>();
+    let last: Failure | undefined;
+    for (let count = 1; count <= this.#limits.maxAttempts; count++) {
+      if (scope.aborted) throw scope.reason;
+      const pick = rotator.pickKey(request.model, triedKeys);
+      if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
+      const relay = rotator.pickRelay(triedRelays);
+      if (relay === undefined) break;
+      const result = await this.#attempt(request, pick.record, relay, scope, trail);
+      if (result.kind === 'success') return result;
+      last = result.failure;
+      const { next } = last.verdict;
+      if (next === 'return') break;
+      if (next === 'next-relay') triedRelays.add(relay.relay.id);
+      else triedKeys.add(pick.record.key.id);
+      if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) {
+        const delay = this.#backoff(count);
+        if (this.#deps.now() + delay >= deadlineAt) break;
+        await this.#deps.sleep(delay, scope);
+      }
+    }
+    return this.#giveUp(request, last, undefined);
+  }
+
+  async #attempt(
+    request: UpstreamRequest,
+    key: KeyRecord,
+    relay: RelayRecord,
+    scope: AbortSignal,
+    trail: AttemptTrail[],
+  ): Promise<Success | { kind: 'failure'; failure: Failure }> {
+    const { rotator, now } = this.#deps;
+    const started = now();
+    // The attempt follows the deadline and the client only until it commits: a stream that has
+    // started is never cut by the request deadline (the idle timeout guards it instead).
+    const controller = new AbortController();
+    const forward = (): void => controller.abort(scope.reason);
+    scope.addEventListener('abort', forward, { once: true });
+    rotator.recordAttempt(key, relay);
+    try {
+      const result = await attempt(request, {
+        pool: this.#deps.pools.get(relay.relay.origin),
+        basePath: relay.relay.basePath,
+        secret: key.key.secret,
+        signal: controller.signal,
+        secrets: this.#deps.secrets,
+      });
+      const entry = { key: key.key.id, relay: relay.relay.id, ms: now() - started };
+      if (result.ok) {
+        rotator.recordSuccess(relay);
+        trail.push({ ...entry, status: result.status, verdict: 'ok' });
+        return { kind: 'success', status: result.status, headers: result.headers, body: result.body };
+      }
+      const verdict = classify(result.outcome, now());
+      rotator.apply(verdict, key, relay, request.model);
+      const status = result.outcome.kind === 'response' ? result.outcome.status : undefined;
+      const code = result.outcome.kind === 'network' ? result.outcome.code : undefined;
+      trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name });
+      const answer = result.answer && { kind: 'answer' as const, ...result.answer };
+      return { kind: 'failure', failure: { verdict, answer } };
+    } finally {
+      scope.removeEventListener('abort', forward);
+    }
+  }
+
+  /** Full-jitter exponential back-off before the next key after a 5xx. */
+  #backoff(count: number): number {
+    return Math.floor(this.#deps.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (count - 1)));
+  }
+
+  /** The answer when no further attempt will be made. */
+  #giveUp(request: UpstreamRequest, last: Failure | undefined, coolingUntil: number | undefined): DispatchResult {
+    const rateLimited = last === undefined ? coolingUntil !== undefined : last.verdict.name === 'rate-limited';
+    if (rateLimited) {
+      const retryAt = coolingUntil ?? this.#deps.rotator.retryAt(request.model);
+      const seconds = Math.max(1, Math.ceil((retryAt - this.#deps.now()) / 1000));
+      throw new ProxyError('GP_KEYS_COOLING', undefined, { retryAfterSeconds: seconds });
+    }
+    if (last?.answer) return last.answer;
+    if (last !== undefined) throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
+    throw new ProxyError('GP_NO_KEY_AVAILABLE');
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * @module The rotator: which key and which relay the next attempt uses, and the state (cooling,
+ * disabled, unhealthy) that decides it. No I/O; the clock is passed in.
+ */
+
+import type { ApiKey, Relay } from '../config/lists.js';
+import type { Verdict } from './policy.js';
+
+/** A key cooled without a model cools for every model. */
+const ALL_MODELS = '';
+const RELAY_BACKOFF_BASE_MS = 1_000;
+const RELAY_BACKOFF_MAX_MS = 60_000;
+
+export interface KeyRecord {
+  readonly key: ApiKey;
+  /** Set while the key is out of rotation until a recovery probe (or a reload's probe) works. */
+  disabled: { readonly reason: string; readonly sinceMs: number } | undefined;
+  /** Model → epoch ms when the key may serve it again. Quotas are per model. */
+  readonly cooling: Map<string, number>;
+  attempts: number;
+  failures: number;
+}
+
+export interface RelayRecord {
+  readonly relay: Relay;
+  consecutiveFailures: number;
+  unhealthyUntilMs: number;
+  attempts: number;
+  failures: number;
+}
+
+export type StateChange =
+  | { type: 'key-cooling'; keyId: string; model: string; untilMs: number; reason: string }
+  | { type: 'key-disabled'; keyId: string; reason: string }
+  | { type: 'key-enabled'; keyId: string; via: string }
+  | { type: 'relay-unhealthy'; relayId: string; untilMs: number; failures: number; reason: string }
+  | { type: 'relay-healthy'; relayId: string };
+
+export type KeyPick =
+  | { readonly ok: true; readonly record: KeyRecord }
+  /** Every key not yet tried is cooling for this model; the first is free at `retryAtMs`. */
+  | { readonly ok: false; readonly why: 'cooling'; readonly retryAtMs: number }
+  /** Every key is disabled or was already tried by this request. */
+  | { readonly ok: false; readonly why: 'none' };
+
+export interface RotatorDeps {
+  readonly now: () => number;
+  readonly onChange: (change: StateChange) => void;
+}
+
+export class Rotator {
+  #keys: KeyRecord[] = [];
+  #relays: RelayRecord[] = [];
+  /** Round-robin positions: the next pick starts scanning here. */
+  #keyCursor = 0;
+  #relayCursor = 0;
+  readonly #deps: RotatorDeps;
+
+  constructor(keys: readonly ApiKey[], relays: readonly Relay[], deps: RotatorDeps) {
+    this.#deps = deps;
+    this.replace(keys, relays);
+  }
+
+  /** Swaps in new lists (a reload); keys and relays still listed keep their state. */
+  replace(keys: readonly ApiKey[], relays: readonly Relay[]): void {
+    const oldKeys = new Map(this.#keys.map((record) => [record.key.id, record]));
+    const oldRelays = new Map(this.#relays.map((record) => [record.relay.id, record]));
+    this.#keys = keys.map((key) => oldKeys.get(key.id) ?? newKeyRecord(key));
+    this.#relays = relays.map((relay) => oldRelays.get(relay.id) ?? newRelayRecord(relay));
+    this.#keyCursor %= Math.max(1, this.#keys.length);
+    this.#relayCursor %= Math.max(1, this.#relays.length);
+  }
+
+  get keys(): readonly KeyRecord[] {
+    return this.#keys;
+  }
+
+  get relays(): readonly RelayRecord[] {
+    return this.#relays;
+  }
+
+  /** The epoch ms until which `record` may not serve `model`, or 0. */
+  coolingUntil(record: KeyRecord, model: string): number {
+    const now = this.#deps.now();
+    let until = 0;
+    for (const scope of [model, ALL_MODELS]) {
+      const end = record.cooling.get(scope);
+      if (end === undefined) continue;
+      if (end <= now) record.cooling.delete(scope);
+      else until = Math.max(until, end);
+    }
+    return until;
+  }
+
+  /** The epoch ms at which some enabled key can next serve `model` (now, if one can). */
+  retryAt(model: string): number {
+    const now = this.#deps.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const record of this.#keys) {
+      if (record.disabled) continue;
+      const until = this.coolingUntil(record, model);
+      if (until === 0) return now;
+      soonest = Math.min(soonest, until);
+    }
+    return Number.isFinite(soonest) ? soonest : now;
+  }
+
+  /** The next usable key, round-robin, skipping keys this request already tried. */
+  pickKey(model: string, tried: ReadonlySet<string>): KeyPick {
+    const count = this.#keys.length;
+    let retryAtMs = Number.POSITIVE_INFINITY;
+    for (let step = 0; step < count; step++) {
+      const index = (this.#keyCursor + step) % count;
+      const record = this.#keys[index];
+      if (record === undefined || record.disabled || tried.has(record.key.id)) continue;
+      const until = this.coolingUntil(record, model);
+      if (until > 0) {
+        retryAtMs = Math.min(retryAtMs, until);
+        continue;
+      }
+      this.#keyCursor = index + 1;
+      return { ok: true, record };
+    }
+    return Number.isFinite(retryAtMs) ? { ok: false, why: 'cooling', retryAtMs } : { ok: false, why: 'none' };
+  }
+
+  /**
+   * The next relay this request has not tried: a healthy one, round-robin; when none is
+   * healthy, the one that recovers first, so a lone relay's hiccup never refuses everyone.
+   */
+  pickRelay(tried: ReadonlySet<string>): RelayRecord | undefined {
+    const now = this.#deps.now();
+    const count = this.#relays.length;
+    let fallback: RelayRecord | undefined;
+    for (let step = 0; step < count; step++) {
+      const index = (this.#relayCursor + step) % count;
+      const record = this.#relays[index];
+      if (record === undefined || tried.has(record.relay.id)) continue;
+      if (record.unhealthyUntilMs <= now) {
+        this.#relayCursor = index + 1;
+        return record;
+      }
+      if (fallback === undefined || record.unhealthyUntilMs < fallback.unhealthyUntilMs) fallback = record;
+    }
+    return fallback;
+  }
+
+  recordAttempt(key: KeyRecord, relay: RelayRecord): void {
+    key.attempts++;
+    relay.attempts++;
+  }
+
+  recordSuccess(relay: RelayRecord): void {
+    if (relay.consecutiveFailures === 0) return;
+    relay.consecutiveFailures = 0;
+    relay.unhealthyUntilMs = 0;
+    this.#deps.onChange({ type: 'relay-healthy', relayId: relay.relay.id });
+  }
+
+  /** Applies a policy verdict to the key and relay of a failed attempt. */
+  apply(verdict: Verdict, key: KeyRecord, relay: RelayRecord, model: string): void {
+    if (verdict.key !== 'keep' || verdict.relay !== 'keep') key.failures++;
+    if (verdict.key === 'cool' && verdict.coolUntilMs !== undefined) {
+      this.cool(key, model, verdict.coolUntilMs, verdict.reason);
+    }
+    if (verdict.key === 'disable') this.disable(key, verdict.reason);
+    if (verdict.relay === 'unhealthy') this.#markUnhealthy(relay, verdict.reason);
+  }
+
+  cool(record: KeyRecord, model: string, untilMs: number, reason: string): void {
+    const scope = model || ALL_MODELS;
+    if ((record.cooling.get(scope) ?? 0) >= untilMs) return;
+    record.cooling.set(scope, untilMs);
+    this.#deps.onChange({ type: 'key-cooling', keyId: record.key.id, model: scope, untilMs, reason });
+  }
+
+  disable(record: KeyRecord, reason: string): void {
+    if (record.disabled) return;
+    record.disabled = { reason, sinceMs: this.#deps.now() };
+    this.#deps.onChange({ type: 'key-disabled', keyId: record.key.id, reason });
+  }
+
+  enable(record: KeyRecord, via: string): void {
+    if (!record.disabled) return;
+    record.disabled = undefined;
+    this.#deps.onChange({ type: 'key-enabled', keyId: record.key.id, via });
+  }
+
+  #markUnhealthy(record: RelayRecord, reason: string): void {
+    record.failures++;
+    record.consecutiveFailures++;
+    const backoff = Math.min(
+      RELAY_BACKOFF_MAX_MS,
+      RELAY_BACKOFF_BASE_MS * 2 ** Math.min(record.consecutiveFailures - 1, 16),
+    );
+    record.unhealthyUntilMs = this.#deps.now() + backoff;
+    this.#deps.onChange({
+      type: 'relay-unhealthy', relayId: record.relay.id, untilMs: record.unhealthyUntilMs,
+      failures: record.consecutiveFailures, reason,
+    });
+  }
+}
+
+function newKeyRecord(key: ApiKey): KeyRecord {
+  return { key, disabled: undefined, cooling: new Map(), attempts: 0, failures: 0 };
+}
+
+function newRelayRecord(relay: Relay): RelayRecord {
+  return { relay, consecutiveFailures: 0, unhealthyUntilMs: 0, attempts: 0, failures: 0 };
+}
