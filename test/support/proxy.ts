@@ -1,0 +1,82 @@
+/** Starts the real daemon in-process on 127.0.0.1, port 0, in front of fake upstreams. */
+
+import { keyId, toRelay } from '../../src/config/lists.js';
+import type { Config } from '../../src/config/resolve.js';
+import { defaultSettings, type Settings } from '../../src/config/settings.js';
+import { createLogger } from '../../src/log/logger.js';
+import { Secrets } from '../../src/log/secrets.js';
+import { Daemon } from '../../src/server/daemon.js';
+import { LogSink } from './log-sink.js';
+
+export interface ProxyOptions {
+  keys: readonly string[];
+  relays: readonly string[];
+  settings?: Partial<Settings>;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface TestProxy {
+  readonly url: string;
+  readonly daemon: Daemon;
+  readonly logs: LogSink;
+  /** GET /status, parsed. */
+  status(headers?: Record<string, string>): Promise<StatusBody>;
+  close(): Promise<void>;
+}
+
+export interface StatusBody {
+  keys: { id: string; state: string; reason?: string; coolingUntil?: Record<string, string>; attempts: number; failures: number }[];
+  relays: { id: string; state: string; unhealthyUntil?: string; consecutiveFailures: number }[];
+}
+
+export function testConfig(settings: Partial<Settings> = {}): Config {
+  return {
+    ...defaultSettings(),
+    port: 0,
+    probeIntervalMs: 0,
+    watchIntervalMs: 0,
+    drainTimeoutMs: 2_000,
+    logLevel: 'debug',
+    ...settings,
+    configFile: undefined,
+    envKeys: [],
+    apiKeysFileExplicit: false,
+  };
+}
+
+export function listsOf(keys: readonly string[], relays: readonly string[]) {
+  return {
+    keys: keys.map((secret) => ({ id: keyId(secret), secret })),
+    relays: relays.map((url) => toRelay(url, 'test relay')),
+    warnings: [],
+  };
+}
+
+export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
+  const logs = new LogSink();
+  const secrets = new Secrets();
+  const config = testConfig(options.settings);
+  const log = createLogger({ level: config.logLevel, destination: logs, secrets });
+  const daemon = new Daemon({
+    config,
+    lists: listsOf(options.keys, options.relays),
+    log,
+    secrets,
+    ...(options.now && { now: options.now }),
+    // No jitter by default: back-offs are 0 ms, so tests never wait on a timer.
+    random: options.random ?? (() => 0),
+  });
+  const { port } = await daemon.listen();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    daemon,
+    logs,
+    status: async (headers = {}) => {
+      const response = await fetch(`${url}/status`, { headers });
+      return (await response.json()) as StatusBody;
+    },
+    close: () => daemon.shutdown(1_000),
+  };
+}
