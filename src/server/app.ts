@@ -32,11 +32,13 @@ export class App {
   /** The `request` listener for node:http. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     const ctx = createContext(req, res, this.#options.log, this.#options.now());
-    const bytesBefore = req.socket.bytesWritten;
+    // The socket is detached from `req` by the time the response closes: keep it.
+    const socket = req.socket;
+    const bytesBefore = socket.bytesWritten;
     this.#inflight.add(ctx);
     res.once('close', () => {
       this.#inflight.delete(ctx);
-      this.#logRequest(ctx, req.socket.bytesWritten - bytesBefore);
+      this.#logRequest(ctx, socket.bytesWritten - bytesBefore);
       if (this.#inflight.size === 0) this.#idle?.();
     });
     this.#handle(ctx).catch((error: unknown) => sendError(ctx, error));

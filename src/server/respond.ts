@@ -48,6 +48,8 @@ export function sendError(ctx: RequestContext, error: unknown): void {
     ctx.res.destroy();
     return;
   }
+  // Drain what the client is still sending, so the answer is read rather than reset.
+  if (proxyError.code === 'GP_BODY_TOO_LARGE') ctx.req.resume();
   const render = RENDERERS[ctx.protocol] ?? geminiErrorBody;
   sendBody(ctx.res, proxyError.status, errorHeaders(proxyError), render(proxyError));
 }
