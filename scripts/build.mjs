@@ -18,4 +18,10 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/gemini-proxy.cjs' }),
   build({ ...common, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.cjs' }),
+  ...(process.argv.includes('--bench')
+    ? [
+        build({ ...common, entryPoints: ['scripts/bench.ts'], outfile: 'dist/bench.cjs' }),
+        build({ ...common, entryPoints: ['scripts/bench-upstream.ts'], outfile: 'dist/bench-upstream.cjs' }),
+      ]
+    : []),
 ]);

@@ -53,12 +53,35 @@ async function listen(daemon: Daemon, config: Config): Promise<{ address: string
   }
 }
 
+/** Installs the signal handlers: SIGHUP reloads; SIGTERM/SIGINT drain; a second signal exits. */
+function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (trigger: string) => void): Promise<number> {
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.once(signal, () => process.exit(1));
+      log.info({ event: 'shutting-down', signal, drainMs: config.drainTimeoutMs }, 'shutting down');
+      daemon.shutdown(config.drainTimeoutMs).then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
 /** Runs the daemon until a signal stops it; resolves with the exit code. */
 export async function serve(config: Config, log: Logger, secrets: Secrets): Promise<number> {
   const lists = readLists(config);
   logWarnings(log, lists);
   const daemon = new Daemon({ config, lists, log, secrets });
-  const { address, port } = await listen(daemon, config);
+  const reload = reloader(config, daemon, log);
+  // Watching and signal handling start before the "listening" line, so a supervisor that acts on
+  // that line always finds them in place.
+  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile], config.watchIntervalMs,
+    () => reload('file-change'));
+  const stopped = handleSignals(config, daemon, log, reload);
+  const { address, port } = await listen(daemon, config).catch((error: unknown) => {
+    stopWatching();
+    throw error;
+  });
   const served = config.protocols.filter((name) => (SERVED_PROTOCOLS as readonly string[]).includes(name));
   const pending = config.protocols.filter((name) => !served.includes(name));
   log.info({
@@ -67,20 +90,7 @@ export async function serve(config: Config, log: Logger, secrets: Secrets): Prom
     ...(pending.length > 0 && { notYetAvailable: pending }),
     auth: config.proxyKeys.length > 0,
   }, `listening on ${address}:${port}`);
-
-  const reload = reloader(config, daemon, log);
-  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile], config.watchIntervalMs,
-    () => reload('file-change'));
-  process.on('SIGHUP', () => reload('SIGHUP'));
-
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
-      process.once(signal, () => process.exit(1)); // a second signal: stop now
-      log.info({ event: 'shutting-down', signal, drainMs: config.drainTimeoutMs }, 'shutting down');
-      stopWatching();
-      daemon.shutdown(config.drainTimeoutMs).then(() => resolve(0), () => resolve(1));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const code = await stopped;
+  stopWatching();
+  return code;
 }

@@ -32,9 +32,10 @@ function checkLines(text: string, file: string): void {
     }
     const equals = line.indexOf('=');
     if (equals <= 0) throw ConfigError.invalid(where, line, 'a line of the form name = value');
-    const name = normaliseName(line.slice(0, equals));
-    if (FORBIDDEN_KEYS.has(name) || !KEY_BY_NAME.has(name)) {
-      throw ConfigError.invalid(where, name, `a known setting (${[...KEY_BY_NAME.keys()].join(', ')})`);
+    const rawName = line.slice(0, equals).trim();
+    const name = normaliseName(rawName);
+    if (FORBIDDEN_KEYS.has(rawName.replace(/\[\]$/, '')) || !KEY_BY_NAME.has(name)) {
+      throw ConfigError.invalid(where, rawName, `a known setting (${[...KEY_BY_NAME.keys()].join(', ')})`);
     }
   });
 }

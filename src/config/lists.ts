@@ -81,13 +81,14 @@ export function toRelay(value: string, where: string): Relay {
   try {
     url = new URL(value);
   } catch {
-    throw ConfigError.invalid(where, value, 'an http:// or https:// base URL');
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw ConfigError.invalid(where, value, 'an http:// or https:// base URL without query or fragment');
+    // Not echoed: an unparsable line may still hold a password.
+    throw new ConfigError('GP_CONFIG_INVALID', where, 'expected an http:// or https:// base URL');
   }
   if (url.username || url.password) {
     throw ConfigError.invalid(where, `${url.protocol}//…@${url.host}`, 'a URL without user:password');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw ConfigError.invalid(where, value, 'an http:// or https:// base URL without query or fragment');
   }
   const basePath = url.pathname.replace(/\/+$/, '');
   // The id reads like the URL, without `https://`, which is the usual case.
@@ -126,7 +127,14 @@ function loadRelays(file: string, warnings: string[]): Relay[] {
   const text = readOptional(file, '--proxy-urls-file');
   const lines = text === undefined ? [] : parseLines(text, file, warnings);
   if (lines.length === 0) return [toRelay(GOOGLE_ENDPOINT, 'default relay')];
-  return lines.map((line) => toRelay(line.value, `${file}:${line.line}`));
+  // `https://r.example`, `https://r.example/` and `https://r.example:443` are one relay.
+  const byId = new Map<string, Relay>();
+  for (const line of lines) {
+    const relay = toRelay(line.value, `${file}:${line.line}`);
+    if (byId.has(relay.id)) warnings.push(`${file}:${line.line}: the same relay as an earlier line, dropped`);
+    else byId.set(relay.id, relay);
+  }
+  return [...byId.values()];
 }
 
 /** Reads both lists; throws a ConfigError naming the file and line of the first problem. */

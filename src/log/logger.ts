@@ -14,9 +14,24 @@ export interface LoggerOptions {
   secrets: Secrets;
 }
 
+export type StdoutDestination = ReturnType<typeof pino.destination>;
+
+/** Asynchronous writes to stdout, so a slow terminal or journal never blocks a request. */
+export function stdoutDestination(): StdoutDestination {
+  return pino.destination({ dest: 1, sync: false });
+}
+
+/** Resolves once every line written so far has reached stdout (call before exiting). */
+export function closeDestination(destination: StdoutDestination): Promise<void> {
+  return new Promise((resolve) => {
+    destination.once('close', () => resolve());
+    destination.end();
+  });
+}
+
 /** Creates the process's one logger. Child loggers carry the request id. */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const destination = options.destination ?? stdoutDestination();
   return pino(
     {
       level: options.level,

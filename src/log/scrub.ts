@@ -12,8 +12,10 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
   for (const secret of secrets) {
     if (secret.length === 0) continue;
     result = result.replaceAll(secret, REDACTED);
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) result = result.replaceAll(encoded, REDACTED);
+    // The forms a secret takes in a URL: encodeURIComponent's and a query string's.
+    for (const encoded of new Set([encodeURIComponent(secret), new URLSearchParams({ k: secret }).toString().slice(2)])) {
+      if (encoded !== secret) result = result.replaceAll(encoded, REDACTED);
+    }
   }
   return result;
 }

@@ -66,6 +66,7 @@ export class Dispatcher {
    * the deadline run out. `signal` is the client's; `trail` collects one entry per attempt.
    */
   async send(request: UpstreamRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
+    if (signal.aborted) throw signal.reason;
     const deadline = new AbortController();
     const timer = setTimeout(
       () => deadline.abort(new ProxyError('GP_DEADLINE_EXCEEDED')),

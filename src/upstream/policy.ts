@@ -56,7 +56,11 @@ const KEY_REASONS = new Set([
  * Google sends no ErrorInfo with these 403s, so only the message tells them apart
  * (catalogue B: "reported as leaked", "has been suspended", "denied access").
  */
-const KEY_MESSAGES = /reported as leaked|has been suspended|project has been denied access/i;
+const KEY_MESSAGES =
+  /^API key not valid|^API Key not found|^API key expired|reported as leaked|has been suspended|project has been denied access/i;
+
+/** 401 reasons that mean the proxy sent the wrong credentials, not that the key is bad. */
+const PROXY_CREDENTIAL_REASONS = new Set(['OVERLOADED_CREDENTIALS', 'CREDENTIALS_MISSING']);
 
 /** 400 FAILED_PRECONDITION about where the request came from: the egress, not the key (F). */
 const LOCATION_MESSAGES = /location is not supported|not available in your country/i;
@@ -128,12 +132,13 @@ export const POLICY: readonly Row[] = [
     },
     verdict: () => relayFailure('LOCATION_UNSUPPORTED'),
   },
-  // A. 400 API_KEY_INVALID; 401 UNAUTHENTICATED; B. 403 for a suspended, leaked or blocked key.
+  // A. 400 API_KEY_INVALID (or its message); 401 UNAUTHENTICATED unless the credentials were the
+  // proxy's own mistake; B. 403 for a suspended, leaked or blocked key.
   {
     when: (o) => {
       const r = response(o);
       if (r?.error === undefined) return false;
-      if (r.status === 401) return true;
+      if (r.status === 401) return !r.error.reasons.some((reason) => PROXY_CREDENTIAL_REASONS.has(reason));
       return (r.status === 400 || r.status === 403) && isKeyProblem(r.error);
     },
     verdict: (o) => ({

@@ -1,0 +1,133 @@
+/**
+ * Reloading the key and relay lists while serving: on SIGHUP, on a file change, a reload that
+ * fails validation (the old lists stay), and a streamed request that outlives a reload.
+ */
+
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyId } from '../../src/config/lists.js';
+import { controlledStream } from '../support/behaviours.js';
+import { FakeGemini } from '../support/fake-gemini.js';
+import {
+  assertBundleFresh,
+  cleanUp,
+  GENERATE_PATH,
+  getStatus,
+  PROMPT_BODY,
+  send,
+  sseTexts,
+  startCli,
+  StreamingClient,
+  Workspace,
+  type CliProcess,
+} from './support.js';
+
+const K1 = 'AIzaReloadKey0001';
+const K2 = 'AIzaReloadKey0002';
+
+describe('gemini-proxy: reloading the lists', () => {
+  let upstream: FakeGemini;
+  let ws: Workspace;
+  let cli: CliProcess;
+  let base: string;
+
+  beforeAll(() => assertBundleFresh());
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    ws = new Workspace();
+    ws.write('api_keys.txt', `${K1}\n`);
+    ws.write('proxy_urls.txt', `${upstream.url}\n`);
+  });
+
+  afterEach(async () => {
+    await cleanUp();
+    await upstream.close();
+  });
+
+  /** Starts the CLI; `--watch-interval 0` unless given, so only SIGHUP reloads. */
+  async function start(...args: string[]): Promise<void> {
+    cli = startCli(['-port=0', '-protocol=gemini', ...(args.length > 0 ? args : ['--watch-interval', '0'])], { cwd: ws.dir });
+    base = await cli.ready();
+  }
+
+  it('SIGHUP re-reads the key file: a "reloaded" line, and /status shows the new key', async () => {
+    await start();
+    expect((await getStatus(base)).keys).toHaveLength(1);
+    ws.write('api_keys.txt', `${K1}\n${K2}\n`);
+    cli.signal('SIGHUP');
+    const line = await cli.waitForEvent('reloaded');
+    expect(line).toMatchObject({ trigger: 'SIGHUP', keys: 2, relays: [upstream.url] });
+    const status = await getStatus(base);
+    expect(status.keys.map((key) => key.id)).toEqual([keyId(K1), keyId(K2)]);
+    expect(JSON.stringify(status)).not.toContain(K2);
+    // A new key is put to use.
+    for (let i = 0; i < 2; i++) {
+      expect((await send(base, { method: 'POST', path: GENERATE_PATH, body: PROMPT_BODY })).status).toBe(200);
+    }
+    expect(new Set(upstream.requests.map((request) => request.key))).toEqual(new Set([K1, K2]));
+  });
+
+  it('a changed key file is picked up by the watcher (--watch-interval 50ms)', async () => {
+    await start('--watch-interval', '50ms');
+    ws.replace('api_keys.txt', `${K1}\n${K2}\n`);
+    const line = await cli.waitForEvent('reloaded');
+    expect(line).toMatchObject({ trigger: 'file-change', keys: 2 });
+    expect((await getStatus(base)).keys).toHaveLength(2);
+  });
+
+  it('a reload that fails validation keeps the previous lists and says why', async () => {
+    await start();
+    ws.write('proxy_urls.txt', 'relay.example.com:8080\n');
+    cli.signal('SIGHUP');
+    const failed = await cli.waitForEvent('reload-failed');
+    expect(failed).toMatchObject({ level: 'error', trigger: 'SIGHUP', code: 'GP_CONFIG_INVALID' });
+    expect(failed.msg).toContain(`${ws.path('proxy_urls.txt')}:1`);
+    expect(cli.events('reloaded')).toHaveLength(0);
+    const status = await getStatus(base);
+    expect(status.relays.map((relay) => relay.id)).toEqual([upstream.url]);
+    expect(status.keys.map((key) => key.id)).toEqual([keyId(K1)]);
+    const reply = await send(base, { method: 'POST', path: GENERATE_PATH, body: PROMPT_BODY });
+    expect(reply.status).toBe(200);
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]?.key).toBe(K1);
+    // Fixing the file and reloading again works.
+    ws.write('proxy_urls.txt', `${upstream.url}\n`);
+    cli.signal('SIGHUP');
+    expect(await cli.waitForEvent('reloaded')).toMatchObject({ trigger: 'SIGHUP', relays: [upstream.url] });
+  });
+
+  it('a streamed request survives a reload that drops its relay', async () => {
+    const next = await FakeGemini.start();
+    try {
+      await start();
+      const stream = controlledStream();
+      upstream.next(stream.behaviour);
+      const client = new StreamingClient(base);
+      await stream.started;
+      stream.send('one');
+      await client.waitForText('"one"');
+
+      ws.write('api_keys.txt', `${K1}\n${K2}\n`);
+      ws.write('proxy_urls.txt', `${next.url}\n`);
+      cli.signal('SIGHUP');
+      expect(await cli.waitForEvent('reloaded', { trigger: 'SIGHUP' })).toMatchObject({ keys: 2, relays: [next.url] });
+
+      stream.send('two');
+      stream.send('three', 'STOP');
+      stream.end();
+      const end = await client.ended;
+      expect(client.status).toBe(200);
+      expect(end.complete).toBe(true);
+      expect(sseTexts(end.body)).toEqual(['one', 'two', 'three']);
+      expect(upstream.requests[0]?.closedEarly).toBe(false);
+
+      // New requests go to the new relay.
+      expect((await send(base, { method: 'POST', path: GENERATE_PATH, body: PROMPT_BODY })).status).toBe(200);
+      expect(next.requests).toHaveLength(1);
+      expect(upstream.requests).toHaveLength(1);
+    } finally {
+      await cleanUp();
+      await next.close();
+    }
+  });
+});

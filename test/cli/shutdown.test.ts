@@ -1,0 +1,81 @@
+/**
+ * SIGTERM drains: no new connections, in-flight streams finish, exit code 0; with a drain
+ * timeout, a stream that never ends is cut and the process still exits 0.
+ */
+
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { controlledStream } from '../support/behaviours.js';
+import { FakeGemini } from '../support/fake-gemini.js';
+import { assertBundleFresh, cleanUp, sseTexts, startCli, StreamingClient, tryConnect, Workspace } from './support.js';
+
+describe('gemini-proxy: shutting down', () => {
+  let upstream: FakeGemini;
+  let ws: Workspace;
+
+  beforeAll(() => assertBundleFresh());
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    ws = new Workspace();
+    ws.write('api_keys.txt', 'AIzaShutdownKey0001\n');
+    ws.write('proxy_urls.txt', `${upstream.url}\n`);
+  });
+
+  afterEach(async () => {
+    await cleanUp();
+    await upstream.close();
+  });
+
+  it('SIGTERM: refuses new work, lets the open stream finish, exits 0', async () => {
+    const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: ws.dir });
+    const base = await cli.ready();
+    const stream = controlledStream();
+    upstream.next(stream.behaviour);
+    const client = new StreamingClient(base);
+    await stream.started;
+    stream.send('first');
+    await client.waitForText('"first"');
+
+    cli.signal('SIGTERM');
+    expect(await cli.waitForEvent('shutting-down')).toMatchObject({ signal: 'SIGTERM' });
+    const late = await tryConnect(base);
+    expect(late.refused ? 'refused' : late.status).toBeOneOf(['refused', 503]);
+    expect(upstream.requests).toHaveLength(1);
+
+    stream.send('second');
+    stream.send('third', 'STOP');
+    stream.end();
+    const end = await client.ended;
+    expect(client.status).toBe(200);
+    expect(end.complete).toBe(true);
+    expect(sseTexts(end.body)).toEqual(['first', 'second', 'third']);
+
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    // Not asserted to be the last line: at exit the final lines can come out of order, because
+    // main.ts's flush() does not wait for pino's in-flight asynchronous write.
+    expect(cli.lines.find((line) => line.msg === 'stopped')).toMatchObject({ drained: 1 });
+    expect(cli.stderr).toBe('');
+  });
+
+  it('SIGTERM with --drain-timeout 200ms: a stream that never ends is cut, and the exit is still 0', async () => {
+    const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '200ms'], { cwd: ws.dir });
+    const base = await cli.ready();
+    const stream = controlledStream();
+    upstream.next(stream.behaviour);
+    const client = new StreamingClient(base);
+    await stream.started;
+    stream.send('first');
+    await client.waitForText('"first"');
+
+    cli.signal('SIGTERM');
+    expect(await cli.waitForEvent('shutting-down')).toMatchObject({ signal: 'SIGTERM', drainMs: 200 });
+    const end = await client.ended;
+    expect(end.complete).toBe(false);
+    expect(sseTexts(end.body)).toEqual(['first']);
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.lines.some((line) => String(line.msg).startsWith('drain timeout'))).toBe(true);
+    // The upstream request was given up too, not left hanging.
+    await upstream.requests[0]?.closed;
+    expect(upstream.requests[0]?.closedEarly).toBe(true);
+  });
+});

@@ -1,0 +1,230 @@
+/** The key and relay lists: line parsing, relay URLs, key ids, loading from files and env. */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { GOOGLE_ENDPOINT, keyId, loadLists, parseLines, toRelay, type ListSources } from '../../src/config/lists.js';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const GOOGLE_RELAY = { id: 'generativelanguage.googleapis.com', origin: GOOGLE_ENDPOINT, basePath: '' };
+
+describe('parseLines', () => {
+  it('skips blanks and # comments, trims, and keeps line numbers', () => {
+    const warnings: string[] = [];
+    const text = '# keys\n\n  alpha  \n\t# indented comment\nbeta\n   \ngamma';
+    expect(parseLines(text, 'keys.txt', warnings)).toEqual([
+      { value: 'alpha', line: 3 }, { value: 'beta', line: 5 }, { value: 'gamma', line: 7 },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('drops duplicates (after trimming) with a warning naming both lines', () => {
+    const warnings: string[] = [];
+    expect(parseLines('a\nb\n a \nb\n', 'keys.txt', warnings)).toEqual([{ value: 'a', line: 1 }, { value: 'b', line: 2 }]);
+    expect(warnings).toEqual(['keys.txt:3: duplicate of line 1, dropped', 'keys.txt:4: duplicate of line 2, dropped']);
+  });
+
+  it('reads CRLF files without carriage returns in the values', () => {
+    expect(parseLines('one\r\ntwo\r\n\r\nthree\r\n', 'f', [])).toEqual([
+      { value: 'one', line: 1 }, { value: 'two', line: 2 }, { value: 'three', line: 4 },
+    ]);
+  });
+
+  it('an empty text gives no lines', () => {
+    expect(parseLines('', 'f', [])).toEqual([]);
+  });
+});
+
+describe('toRelay', () => {
+  it.each([
+    ['https://relay.example', { id: 'relay.example', origin: 'https://relay.example', basePath: '' }],
+    ['https://relay.example/', { id: 'relay.example', origin: 'https://relay.example', basePath: '' }],
+    ['https://relay.example:8443/gemini/', { id: 'relay.example:8443/gemini', origin: 'https://relay.example:8443', basePath: '/gemini' }],
+    ['https://relay.example/a/b//', { id: 'relay.example/a/b', origin: 'https://relay.example', basePath: '/a/b' }],
+    ['http://10.0.0.5:8080/proxy', { id: 'http://10.0.0.5:8080/proxy', origin: 'http://10.0.0.5:8080', basePath: '/proxy' }],
+    ['HTTPS://Relay.Example:443', { id: 'relay.example', origin: 'https://relay.example', basePath: '' }],
+    [GOOGLE_ENDPOINT, GOOGLE_RELAY],
+  ])('%s', (value, expected) => {
+    expect(toRelay(value, 'proxy_urls.txt:1')).toEqual(expected);
+  });
+
+  it.each([
+    ['not a URL', 'relay.example'],
+    ['ftp', 'ftp://relay.example'],
+    ['socks', 'socks5://relay.example:1080'],
+    ['a query', 'https://relay.example/?token=abc'],
+    ['a fragment', 'https://relay.example/#x'],
+  ])('rejects %s, naming the line', (_label, value) => {
+    const error = configError(() => toRelay(value, 'proxy_urls.txt:4'));
+    expect(error.code).toBe('GP_CONFIG_INVALID');
+    expect(error.field).toBe('proxy_urls.txt:4');
+    expect(error.message).toContain('http:// or https://');
+  });
+
+  it.each([
+    ['with a query', 'https://alice:s3cr3t-pw@relay.example/?x=1'],
+    ['with another scheme', 'ftp://alice:s3cr3t-pw@relay.example'],
+    ['unparsable', 'https://alice:s3cr3t-pw@[bad'],
+  ])('never repeats a password, even %s', (_label, value) => {
+    const error = configError(() => toRelay(value, 'proxy_urls.txt:2'));
+    expect(error.message).not.toContain('s3cr3t-pw');
+  });
+
+  it('rejects user:password without repeating them', () => {
+    const error = configError(() => toRelay('https://alice:s3cr3t-pw@relay.example/x', 'proxy_urls.txt:2'));
+    expect(error.field).toBe('proxy_urls.txt:2');
+    expect(error.message).toContain('without user:password');
+    expect(error.message).toContain('relay.example');
+    expect(error.message).not.toContain('s3cr3t-pw');
+    expect(error.message).not.toContain('alice');
+  });
+});
+
+describe('keyId', () => {
+  it('is stable, short, and derived from SHA-256', () => {
+    // SHA-256("abc") = ba7816bf8f01cfea…
+    expect(keyId('abc')).toBe('key_ba7816bf');
+    expect(keyId('AIzaSyExampleKey123')).toBe(keyId('AIzaSyExampleKey123'));
+    expect(keyId('AIzaSyExampleKey123')).toMatch(/^key_[0-9a-f]{8}$/);
+  });
+
+  it('differs between keys and never contains the key', () => {
+    expect(keyId('AIza-one')).not.toBe(keyId('AIza-two'));
+    const secret = 'AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY';
+    const id = keyId(secret);
+    expect(id).toHaveLength(12);
+    for (let start = 0; start + 5 <= secret.length; start++) {
+      expect(id).not.toContain(secret.slice(start, start + 5));
+    }
+  });
+});
+
+describe('loadLists', () => {
+  let dir: string;
+  const file = (name: string, text?: string): string => {
+    const path = join(dir, name);
+    if (text !== undefined) writeFileSync(path, text);
+    return path;
+  };
+  const sources = (overrides: Partial<ListSources>): ListSources => ({
+    apiKeysFile: file('api_keys.txt'),
+    apiKeysFileExplicit: false,
+    proxyUrlsFile: file('proxy_urls.txt'),
+    envKeys: [],
+    ...overrides,
+  });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gp-lists-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads keys and relays from their files', () => {
+    const lists = loadLists(sources({
+      apiKeysFile: file('api_keys.txt', '# pool\nAIza-one\nAIza-two\nAIza-one\n'),
+      proxyUrlsFile: file('proxy_urls.txt', 'https://relay.example/g/\nhttp://127.0.0.1:9000\n'),
+    }));
+    expect(lists.keys).toEqual([
+      { id: keyId('AIza-one'), secret: 'AIza-one' }, { id: keyId('AIza-two'), secret: 'AIza-two' },
+    ]);
+    expect(lists.relays.map((relay) => relay.id)).toEqual(['relay.example/g', 'http://127.0.0.1:9000']);
+    expect(lists.warnings).toEqual([`${file('api_keys.txt')}:4: duplicate of line 2, dropped`]);
+  });
+
+  it('relay lines that spell one relay differently are one relay, with a warning', () => {
+    const lists = loadLists(sources({
+      apiKeysFile: file('api_keys.txt', 'k\n'),
+      proxyUrlsFile: file('proxy_urls.txt', 'https://r.example\nhttps://r.example/\nhttps://r.example:443\n'),
+    }));
+    expect(lists.relays.map((relay) => relay.id)).toEqual(['r.example']);
+    expect(lists.warnings).toEqual([
+      `${file('proxy_urls.txt')}:2: the same relay as an earlier line, dropped`,
+      `${file('proxy_urls.txt')}:3: the same relay as an earlier line, dropped`,
+    ]);
+  });
+
+  it('a missing default key file is fine when keys come from the environment', () => {
+    const lists = loadLists(sources({ envKeys: ['AIza-env-1', 'AIza-env-2'] }));
+    expect(lists.keys.map((key) => key.secret)).toEqual(['AIza-env-1', 'AIza-env-2']);
+  });
+
+  it('file keys come first and an env key already in the file is not repeated', () => {
+    const lists = loadLists(sources({
+      apiKeysFile: file('api_keys.txt', 'AIza-file\nAIza-both\n'), envKeys: ['AIza-both', 'AIza-env'],
+    }));
+    expect(lists.keys.map((key) => key.secret)).toEqual(['AIza-file', 'AIza-both', 'AIza-env']);
+  });
+
+  it('a missing default key file without env keys is an error', () => {
+    const error = configError(() => loadLists(sources({})));
+    expect(error.code).toBe('GP_CONFIG_NO_KEYS');
+    expect(error.message).toContain('does not exist');
+  });
+
+  it('a missing explicit key file is an error even with env keys', () => {
+    const error = configError(() => loadLists(sources({ apiKeysFileExplicit: true, envKeys: ['AIza-env'] })));
+    expect(error.code).toBe('GP_CONFIG_NO_KEYS');
+    expect(error.field).toBe('--api-keys-file');
+    expect(error.message).toContain(file('api_keys.txt'));
+  });
+
+  it('a key file of only comments and blanks is an error', () => {
+    const path = file('api_keys.txt', '# nothing yet\n\n   \n');
+    const error = configError(() => loadLists(sources({ apiKeysFile: path, envKeys: ['AIza-env'] })));
+    expect(error.code).toBe('GP_CONFIG_NO_KEYS');
+    expect(error.field).toBe(path);
+  });
+
+  it('a key with a space is an error naming the line, never the key', () => {
+    const path = file('api_keys.txt', 'AIza-good\nAIza bad-SECRET-part\n');
+    const error = configError(() => loadLists(sources({ apiKeysFile: path })));
+    expect(error.code).toBe('GP_CONFIG_INVALID');
+    expect(error.field).toBe(`${path}:2`);
+    expect(error.message).not.toContain('AIza');
+    expect(error.message).not.toContain('SECRET');
+  });
+
+  it('an env key with a control character is an error naming GEMINI_API_KEYS and its position', () => {
+    const error = configError(() => loadLists(sources({ envKeys: ['AIza-ok', 'AIza\u0007-BELL-SECRET'] })));
+    expect(error.field).toBe('GEMINI_API_KEYS:2');
+    expect(error.message).not.toContain('BELL-SECRET');
+  });
+
+  it('a key file that cannot be read (a directory) is FILE_UNREADABLE', () => {
+    const error = configError(() => loadLists(sources({ apiKeysFile: dir })));
+    expect(error.code).toBe('GP_CONFIG_FILE_UNREADABLE');
+    expect(error.message).toContain('EISDIR');
+  });
+
+  it('a missing relays file means Google’s endpoint', () => {
+    const lists = loadLists(sources({ apiKeysFile: file('api_keys.txt', 'AIza-one\n') }));
+    expect(lists.relays).toEqual([GOOGLE_RELAY]);
+  });
+
+  it('an empty relays file means Google’s endpoint', () => {
+    const lists = loadLists(sources({
+      apiKeysFile: file('api_keys.txt', 'AIza-one\n'), proxyUrlsFile: file('proxy_urls.txt', '\n# none\n'),
+    }));
+    expect(lists.relays).toEqual([GOOGLE_RELAY]);
+  });
+
+  it('a bad relay line is an error naming file and line', () => {
+    const relays = file('proxy_urls.txt', '# relays\nhttps://ok.example\nftp://bad.example\n');
+    const error = configError(() => loadLists(sources({ apiKeysFile: file('api_keys.txt', 'AIza-one\n'), proxyUrlsFile: relays })));
+    expect(error.field).toBe(`${relays}:3`);
+  });
+});

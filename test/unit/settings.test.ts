@@ -1,0 +1,114 @@
+/** The settings table: protocol parsing, defaults, log levels. */
+
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { defaultSettings, SETTINGS, SETTING_KEYS } from '../../src/config/settings.js';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('SETTINGS.protocols.parse', () => {
+  const parse = SETTINGS.protocols.parse;
+
+  it("'all' is every protocol", () => {
+    expect(parse('--protocol', 'all')).toEqual(['gemini', 'openai', 'ollama', 'session']);
+  });
+
+  it("'all' among other names is still every protocol", () => {
+    expect(parse('--protocol', 'gemini,ALL')).toEqual(['gemini', 'openai', 'ollama', 'session']);
+  });
+
+  it('a comma list, in the table order, whatever the order or case given', () => {
+    expect(parse('--protocol', 'gemini,openai')).toEqual(['gemini', 'openai']);
+    expect(parse('--protocol', 'Ollama , gemini')).toEqual(['gemini', 'ollama']);
+  });
+
+  it('repeated flags are merged and duplicates collapse', () => {
+    expect(parse('--protocol', ['openai', 'gemini,openai'])).toEqual(['gemini', 'openai']);
+  });
+
+  it('an unknown protocol is a ConfigError naming the field and the value', () => {
+    const error = configError(() => parse('GEMINI_PROXY_PROTOCOL', 'gemini,anthropic'));
+    expect(error.code).toBe('GP_CONFIG_INVALID');
+    expect(error.field).toBe('GEMINI_PROXY_PROTOCOL');
+    expect(error.message).toBe(
+      'GEMINI_PROXY_PROTOCOL: got "anthropic", expected a comma list of gemini, openai, ollama, session, or all');
+  });
+
+  it('an empty list is a ConfigError', () => {
+    const error = configError(() => parse('--protocol', ' , '));
+    expect(error.field).toBe('--protocol');
+    expect(error.message).toContain('expected a comma list');
+  });
+});
+
+describe('SETTINGS.logLevel.parse', () => {
+  it('accepts a level in any case', () => {
+    expect(SETTINGS.logLevel.parse('--log-level', 'DEBUG')).toBe('debug');
+  });
+
+  it('rejects an unknown level, listing the known ones', () => {
+    expect(configError(() => SETTINGS.logLevel.parse('--log-level', 'verbose')).message).toBe(
+      '--log-level: got "verbose", expected one of fatal, error, warn, info, debug, trace, silent');
+  });
+});
+
+describe('bounded settings', () => {
+  it('port accepts 0 and 65535 and rejects 65536', () => {
+    expect(SETTINGS.port.parse('--port', '0')).toBe(0);
+    expect(SETTINGS.port.parse('--port', '65535')).toBe(65_535);
+    expect(configError(() => SETTINGS.port.parse('--port', '65536')).field).toBe('--port');
+  });
+
+  it('max attempts is from 1 to 50', () => {
+    expect(configError(() => SETTINGS.maxAttempts.parse('--max-attempts', '0')).message).toContain('from 1 to 50');
+    expect(SETTINGS.maxAttempts.parse('--max-attempts', '50')).toBe(50);
+  });
+
+  it('request timeout must be at least 1 ms, while the probe interval may be 0', () => {
+    expect(configError(() => SETTINGS.requestTimeoutMs.parse('--request-timeout', '0')).message)
+      .toContain('at least 1 ms');
+    expect(SETTINGS.probeIntervalMs.parse('--probe-interval', '0')).toBe(0);
+  });
+
+  it('proxy keys take a comma list', () => {
+    expect(SETTINGS.proxyKeys.parse('GEMINI_PROXY_PROXY_KEYS', 'a, b,c')).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('defaultSettings', () => {
+  it('parses every default through its own parser', () => {
+    expect(defaultSettings()).toEqual({
+      protocols: ['gemini', 'openai', 'ollama', 'session'],
+      host: '127.0.0.1',
+      port: 8000,
+      apiKeysFile: 'api_keys.txt',
+      proxyUrlsFile: 'proxy_urls.txt',
+      proxyKeys: [],
+      allowUnauthenticated: false,
+      maxAttempts: 3,
+      requestTimeoutMs: 900_000,
+      connectTimeoutMs: 10_000,
+      headersTimeoutMs: 600_000,
+      idleTimeoutMs: 300_000,
+      maxBodyBytes: 20 * 1024 * 1024,
+      probeIntervalMs: 3_600_000,
+      drainTimeoutMs: 25_000,
+      watchIntervalMs: 2_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('every setting has a distinct flag and a GEMINI_PROXY_ variable', () => {
+    const flags = SETTING_KEYS.map((key) => SETTINGS[key].flag);
+    expect(new Set(flags).size).toBe(SETTING_KEYS.length);
+    for (const key of SETTING_KEYS) expect(SETTINGS[key].env).toMatch(/^GEMINI_PROXY_[A-Z_]+$/);
+  });
+});
