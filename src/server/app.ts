@@ -56,8 +56,9 @@ export class App {
   }
 
   #logRequest(ctx: RequestContext, bytesOut: number): void {
-    ctx.log.info(
+    this.#options.log.info(
       {
+        reqId: ctx.id,
         method: ctx.method,
         path: ctx.pathname,
         protocol: ctx.protocol,

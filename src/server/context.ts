@@ -19,6 +19,7 @@ export interface RequestContext {
   /** The path without its query (the query may hold a client credential). */
   readonly pathname: string;
   readonly search: URLSearchParams;
+  /** A child logger carrying the request id (made on first use: most requests log one line). */
   readonly log: Logger;
   /** Aborted when the client closes the connection before the response is complete. */
   readonly signal: AbortSignal;
@@ -44,13 +45,17 @@ export function createContext(req: IncomingMessage, res: ServerResponse, log: Lo
     if (!res.writableFinished) controller.abort(new ProxyError('GP_CLIENT_CLOSED'));
   });
   res.setHeader('x-request-id', id);
+  let child: Logger | undefined;
   return {
     id,
     req,
     res,
     method: req.method ?? 'GET',
     ...splitUrl(req.url ?? '/'),
-    log: log.child({ reqId: id }),
+    get log() {
+      child ??= log.child({ reqId: id });
+      return child;
+    },
     signal: controller.signal,
     startedAt: now,
     protocol: 'gemini',

@@ -40,10 +40,12 @@ const DROP_UPSTREAM = new Set([
 /** Never returned to the client. */
 const DROP_DOWNSTREAM = new Set(['set-cookie', 'alt-svc']);
 
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 /** Header names listed in `Connection` are hop-by-hop too. */
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
-  if (typeof value !== 'string') return new Set();
+  if (typeof value !== 'string' || value === 'keep-alive' || value === 'close') return NO_TOKENS;
   return new Set(value.split(',').map((token) => token.trim().toLowerCase()));
 }
 

@@ -1,6 +1,8 @@
 /** @module Writing answers: JSON bodies, and errors in the shape of the caller's protocol. */
 
+import { once } from 'node:events';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
 import type { RequestContext, RouteProtocol } from './context.js';
@@ -25,6 +27,29 @@ export function sendBody(
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   sendBody(res, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(value));
+}
+
+/** Writes `chunk`; when the client's buffer is full, waits for it to drain (backpressure). */
+export async function writeChunk(res: ServerResponse, chunk: Buffer | string, signal: AbortSignal): Promise<void> {
+  if (res.write(chunk)) return;
+  await once(res, 'drain', { signal });
+}
+
+/**
+ * Streams an upstream body to the client chunk by chunk with backpressure, then ends the
+ * response. If the client goes away (`signal`), the body is destroyed, which aborts its upstream
+ * request even while the upstream is silent. (Node's `pipeline` does the same, at about a third
+ * of the proxy's throughput for small answers: it allocates and aborts a controller per call.)
+ */
+export async function relayBody(body: Readable, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const abort = (): void => void body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) await writeChunk(res, chunk, signal);
+    res.end();
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
 }
 
 function errorHeaders(error: ProxyError): OutgoingHttpHeaders {

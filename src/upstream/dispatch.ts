@@ -67,34 +67,18 @@ export class Dispatcher {
    */
   async send(request: UpstreamRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
     if (signal.aborted) throw signal.reason;
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () => deadline.abort(new ProxyError('GP_DEADLINE_EXCEEDED')),
-      this.#limits.requestTimeoutMs,
-    );
-    const forward = (): void => deadline.abort(signal.reason);
-    signal.addEventListener('abort', forward, { once: true });
-    try {
-      return await this.#loop(request, deadline.signal, trail);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', forward);
-    }
-  }
-
-  async #loop(request: UpstreamRequest, scope: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
     const { rotator } = this.#deps;
-    const deadlineAt = this.#deps.now() + this.#limits.requestTimeoutMs;
+    // Real time, not the injected clock: the deadline is enforced by timers.
+    const deadlineAt = Date.now() + this.#limits.requestTimeoutMs;
     const triedKeys = new Set<string>();
     const triedRelays = new Set<string>();
     let last: Failure | undefined;
     for (let count = 1; count <= this.#limits.maxAttempts; count++) {
-      if (scope.aborted) throw scope.reason;
       const pick = rotator.pickKey(request.model, triedKeys);
       if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
       const relay = rotator.pickRelay(triedRelays);
       if (relay === undefined) break;
-      const result = await this.#attempt(request, pick.record, relay, scope, trail);
+      const result = await this.#attempt(request, pick.record, relay, { signal, deadlineAt }, trail);
       if (result.kind === 'success') return result;
       last = result.failure;
       const { next } = last.verdict;
@@ -103,8 +87,8 @@ export class Dispatcher {
       else triedKeys.add(pick.record.key.id);
       if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) {
         const delay = this.#backoff(count);
-        if (this.#deps.now() + delay >= deadlineAt) break;
-        await this.#deps.sleep(delay, scope);
+        if (Date.now() + delay >= deadlineAt) break;
+        await this.#deps.sleep(delay, signal);
       }
     }
     return this.#giveUp(request, last, undefined);
@@ -114,16 +98,20 @@ export class Dispatcher {
     request: UpstreamRequest,
     key: KeyRecord,
     relay: RelayRecord,
-    scope: AbortSignal,
+    scope: { signal: AbortSignal; deadlineAt: number },
     trail: AttemptTrail[],
   ): Promise<Success | { kind: 'failure'; failure: Failure }> {
     const { rotator, now } = this.#deps;
     const started = now();
-    // The attempt follows the deadline and the client only until it commits: a stream that has
+    // The attempt follows the client and the deadline only until it commits: a stream that has
     // started is never cut by the request deadline (the idle timeout guards it instead).
     const controller = new AbortController();
-    const forward = (): void => controller.abort(scope.reason);
-    scope.addEventListener('abort', forward, { once: true });
+    const forward = (): void => controller.abort(scope.signal.reason);
+    scope.signal.addEventListener('abort', forward, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new ProxyError('GP_DEADLINE_EXCEEDED')),
+      Math.max(0, scope.deadlineAt - Date.now()),
+    );
     rotator.recordAttempt(key, relay);
     try {
       const result = await attempt(request, {
@@ -147,7 +135,8 @@ export class Dispatcher {
       const answer = result.answer && { kind: 'answer' as const, ...result.answer };
       return { kind: 'failure', failure: { verdict, answer } };
     } finally {
-      scope.removeEventListener('abort', forward);
+      clearTimeout(timer);
+      scope.signal.removeEventListener('abort', forward);
     }
   }
 

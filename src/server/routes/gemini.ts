@@ -3,7 +3,6 @@
  * stripped, the request dispatched with a pool key, the answer streamed back with backpressure.
  */
 
-import { pipeline } from 'node:stream/promises';
 import { ProxyError } from '../../errors.js';
 import { geminiTarget, isGeminiPath } from '../../protocols/gemini/paths.js';
 import type { HttpMethod } from '../../upstream/attempt.js';
@@ -11,7 +10,7 @@ import type { Dispatcher } from '../../upstream/dispatch.js';
 import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import { downstreamHeaders, upstreamHeaders } from '../headers.js';
-import { sendBody } from '../respond.js';
+import { relayBody, sendBody } from '../respond.js';
 import type { Route } from '../router.js';
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
@@ -47,7 +46,7 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   // first token.
   if (target.verb === 'streamGenerateContent') ctx.res.flushHeaders();
   try {
-    await pipeline(result.body, ctx.res, { signal: ctx.signal });
+    await relayBody(result.body, ctx.res, ctx.signal);
   } catch (error) {
     // Committed: no retry, no second generation spliced in. Log it; the cut connection tells
     // the client the stream did not complete.
