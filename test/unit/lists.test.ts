@@ -4,18 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config-error.js';
+import { configError } from '../support/config-error.js';
 import { GOOGLE_ENDPOINT, keyId, loadLists, parseLines, toRelay, type ListSources } from '../../src/config/lists.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const GOOGLE_RELAY = { id: 'generativelanguage.googleapis.com', origin: GOOGLE_ENDPOINT, basePath: '' };
 

@@ -1,7 +1,7 @@
 /** Parsers for setting values: durations, sizes, integers, booleans, lists, text. */
 
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config-error.js';
+import { configError } from '../support/config-error.js';
 import {
   parseBoolean,
   parseDuration,
@@ -11,17 +11,6 @@ import {
   parseText,
   type RawValue,
 } from '../../src/config/parse-value.js';
-
-/** Runs `fn`, expecting a ConfigError; returns it for further checks. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseDuration', () => {
   it.each<[RawValue, number]>([

@@ -1,18 +1,8 @@
 /** The settings table: protocol parsing, defaults, log levels. */
 
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config-error.js';
+import { configError } from '../support/config-error.js';
 import { defaultSettings, SETTINGS, SETTING_KEYS } from '../../src/config/settings.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('SETTINGS.protocols.parse', () => {
   const parse = SETTINGS.protocols.parse;
