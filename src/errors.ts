@@ -14,7 +14,6 @@ export const ERROR_CODES = {
   GP_KEYS_COOLING: { status: 429, summary: 'every usable key is rate-limited' },
   GP_UPSTREAM_UNREACHABLE: { status: 502, summary: 'no relay could be reached' },
   GP_NO_KEY_AVAILABLE: { status: 503, summary: 'no API key is usable' },
-  GP_NO_RELAY_AVAILABLE: { status: 503, summary: 'no relay is usable' },
   GP_SHUTTING_DOWN: { status: 503, summary: 'the proxy is shutting down' },
   GP_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   GP_INTERNAL: { status: 500, summary: 'internal proxy error' },
@@ -47,4 +46,10 @@ export class ProxyError extends Error {
 
 export function isProxyError(value: unknown): value is ProxyError {
   return value instanceof ProxyError;
+}
+
+/** The `code` of a Node or undici error (`ECONNREFUSED`, `UND_ERR_SOCKET`, …), or undefined. */
+export function errorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
 }

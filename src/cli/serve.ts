@@ -7,6 +7,7 @@ import { ConfigError } from '../config/config-error.js';
 import { loadLists, type Lists } from '../config/lists.js';
 import type { Config } from '../config/resolve.js';
 import { watchFiles } from '../config/watch.js';
+import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Secrets } from '../log/secrets.js';
 import { Daemon, SERVED_PROTOCOLS } from '../server/daemon.js';
@@ -39,7 +40,8 @@ function reloader(config: Config, daemon: Daemon, log: Logger): (trigger: string
     logWarnings(log, lists);
     daemon.reload(lists);
     log.info({ event: 'reloaded', trigger, keys: lists.keys.length, relays: lists.relays.map((relay) => relay.id) }, 'reloaded');
-    if (trigger === 'SIGHUP') void daemon.prober.probeAll();
+    // A reload is the operator saying "I fixed something": disabled keys get probed at once.
+    void daemon.prober.probeAll();
   };
 }
 
@@ -47,7 +49,7 @@ async function listen(daemon: Daemon, config: Config): Promise<{ address: string
   try {
     return await daemon.listen();
   } catch (error) {
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'error';
+    const code = errorCode(error) ?? 'error';
     const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${code})`;
     throw new ConfigError('GP_CONFIG_INVALID', '--port', `${config.host}:${config.port} ${why}`);
   }
@@ -57,13 +59,15 @@ async function listen(daemon: Daemon, config: Config): Promise<{ address: string
 function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (trigger: string) => void): Promise<number> {
   process.on('SIGHUP', () => reload('SIGHUP'));
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string): void => {
-      process.once(signal, () => process.exit(1));
+      if (stopping) process.exit(1); // a second signal, of either kind: stop now
+      stopping = true;
       log.info({ event: 'shutting-down', signal, drainMs: config.drainTimeoutMs }, 'shutting down');
       daemon.shutdown(config.drainTimeoutMs).then(() => resolve(0), () => resolve(1));
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }
 

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseIni } from 'ini';
+import { errorCode } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import type { RawValue } from './parse-value.js';
 import { SETTINGS, SETTING_KEYS, type Settings } from './settings.js';
@@ -27,11 +28,12 @@ function checkLines(text: string, file: string): void {
     const line = rawLine.trim();
     const where = `${file}:${index + 1}`;
     if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    // A malformed line is never repeated: it may hold a token.
     if (line.startsWith('[')) {
-      throw ConfigError.invalid(where, line, 'no sections (settings sit at the top of the file)');
+      throw new ConfigError('GP_CONFIG_INVALID', where, 'expected no sections (settings sit at the top of the file)');
     }
     const equals = line.indexOf('=');
-    if (equals <= 0) throw ConfigError.invalid(where, line, 'a line of the form name = value');
+    if (equals <= 0) throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a line of the form name = value');
     const rawName = line.slice(0, equals).trim();
     const name = normaliseName(rawName);
     if (FORBIDDEN_KEYS.has(rawName.replace(/\[\]$/, '')) || !KEY_BY_NAME.has(name)) {
@@ -52,8 +54,8 @@ export function readIniFile(file: string): IniSettings {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', `--config ${file}`, `cannot read the file (${reason})`);
+    throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', `--config ${file}`,
+      `cannot read the file (${errorCode(error) ?? 'unreadable'})`);
   }
   checkLines(text, file);
   const parsed: Record<string, unknown> = parseIni(text);

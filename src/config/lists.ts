@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { errorCode } from '../errors.js';
 import { ConfigError } from './config-error.js';
 
 export const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
@@ -88,11 +89,14 @@ export function toRelay(value: string, where: string): Relay {
     throw ConfigError.invalid(where, `${url.protocol}//…@${url.host}`, 'a URL without user:password');
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw ConfigError.invalid(where, value, 'an http:// or https:// base URL without query or fragment');
+    // Only scheme and host are repeated: a query or path may hold a relay's token.
+    throw ConfigError.invalid(where, `${url.protocol}//${url.host}`, 'an http:// or https:// base URL without query or fragment');
   }
   const basePath = url.pathname.replace(/\/+$/, '');
-  // The id reads like the URL, without `https://`, which is the usual case.
-  const id = `${url.protocol === 'https:' ? url.host : url.origin}${basePath}`;
+  // The id reads like the URL (without `https://`, the usual case), but a path shows only as a
+  // short hash: some relays put their access token in the path.
+  const host = url.protocol === 'https:' ? url.host : url.origin;
+  const id = basePath === '' ? host : `${host}/…${createHash('sha256').update(basePath).digest('hex').slice(0, 6)}`;
   return { id, origin: url.origin, basePath };
 }
 
@@ -100,9 +104,9 @@ function readOptional(file: string, field: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    const code = errorCode(error);
     if (code === 'ENOENT') return undefined;
-    throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', field, `cannot read ${file} (${code || 'error'})`);
+    throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', field, `cannot read ${file} (${code ?? 'error'})`);
   }
 }
 

@@ -19,17 +19,28 @@ function statNow(file: string): Stats | undefined {
   }
 }
 
-/** Calls `onChange` when any of `files` changes on disk; returns a function that stops watching. */
+/**
+ * Calls `onChange` when any of `files` has changed on disk and then stayed the same for one
+ * more poll, so a file caught half-written is not loaded (a key missing for one reload would
+ * lose its state). Returns a function that stops watching.
+ */
 export function watchFiles(files: readonly string[], intervalMs: number, onChange: (file: string) => void): () => void {
   if (intervalMs <= 0) return () => undefined;
-  const seen = new Map(files.map((file) => [file, signature(statNow(file))]));
+  const loaded = new Map(files.map((file) => [file, signature(statNow(file))]));
+  const pending = new Map<string, string>();
   const timer = setInterval(() => {
     for (const file of files) {
       stat(file, (error, stats) => {
         const now = signature(error ? undefined : stats);
-        if (now === seen.get(file)) return;
-        seen.set(file, now);
-        onChange(file);
+        if (now === loaded.get(file)) {
+          pending.delete(file);
+        } else if (pending.get(file) === now) {
+          pending.delete(file);
+          loaded.set(file, now);
+          onChange(file);
+        } else {
+          pending.set(file, now);
+        }
       });
     }
   }, intervalMs);

@@ -1,6 +1,7 @@
 /** @module The root logger: pino, JSON lines, no transports (they need worker threads). */
 
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { errorCode } from '../errors.js';
 import { scrubSecrets } from './scrub.js';
 import type { Secrets } from './secrets.js';
 
@@ -48,10 +49,9 @@ export function createLogger(options: LoggerOptions): Logger {
 
 function serializeError(error: unknown, secrets: Iterable<string>): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: scrubSecrets(String(error), secrets) };
-  const code = 'code' in error ? error.code : undefined;
   return {
     type: error.name,
-    code,
+    code: errorCode(error),
     message: scrubSecrets(error.message, secrets),
   };
 }

@@ -36,6 +36,7 @@ export class App {
     const socket = req.socket;
     const bytesBefore = socket.bytesWritten;
     this.#inflight.add(ctx);
+    this.#options.log.debug({ reqId: ctx.id, method: ctx.method, path: ctx.pathname }, 'request started');
     res.once('close', () => {
       this.#inflight.delete(ctx);
       this.#logRequest(ctx, socket.bytesWritten - bytesBefore);

@@ -18,11 +18,17 @@ export async function readBody(req: IncomingMessage, limit: number, signal: Abor
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (signal.aborted) throw signal.reason;
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ProxyError) throw error;
+    // A body that stops arriving ("aborted", ECONNRESET) is a client that went away.
+    throw signal.aborted ? signal.reason : new ProxyError('GP_CLIENT_CLOSED', undefined, { cause: error });
   }
+  if (signal.aborted) throw signal.reason;
   return Buffer.concat(chunks, size);
 }

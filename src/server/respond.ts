@@ -52,6 +52,13 @@ export async function relayBody(body: Readable, res: ServerResponse, signal: Abo
   }
 }
 
+/** Whether the request announced a body that nobody read (refused before reading). */
+function hasUnreadBody(ctx: RequestContext): boolean {
+  const { headers } = ctx.req;
+  if (ctx.req.readableEnded) return false;
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+}
+
 function errorHeaders(error: ProxyError): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { 'content-type': 'application/json; charset=utf-8' };
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
@@ -76,5 +83,8 @@ export function sendError(ctx: RequestContext, error: unknown): void {
   // Drain what the client is still sending, so the answer is read rather than reset.
   if (proxyError.code === 'GP_BODY_TOO_LARGE') ctx.req.resume();
   const render = RENDERERS[ctx.protocol] ?? geminiErrorBody;
-  sendBody(ctx.res, proxyError.status, errorHeaders(proxyError), render(proxyError));
+  const headers = errorHeaders(proxyError);
+  // Refused unread (bad key, no route): close rather than read a body nobody wants.
+  if (hasUnreadBody(ctx)) headers.connection = 'close';
+  sendBody(ctx.res, proxyError.status, headers, render(proxyError));
 }

@@ -5,6 +5,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
+import { errorCode } from '../errors.js';
 import { scrubSecrets } from '../log/scrub.js';
 import { parseGoogleError } from '../protocols/gemini/google-error.js';
 import type { Outcome } from './policy.js';
@@ -66,12 +67,8 @@ async function readBounded(body: ResponseBody): Promise<Buffer> {
 
 /** A stable name for a transport failure: undici's code, the socket's errno, or the class. */
 export function failureCode(error: unknown): string {
-  if (error instanceof Error) {
-    const code = 'code' in error ? error.code : undefined;
-    const cause = error.cause instanceof Error && 'code' in error.cause ? error.cause.code : undefined;
-    return String(code ?? cause ?? error.name);
-  }
-  return 'UNKNOWN';
+  if (!(error instanceof Error)) return 'UNKNOWN';
+  return errorCode(error) ?? errorCode(error.cause) ?? error.name;
 }
 
 /** Sends one attempt. Throws only when `target.signal` aborted it. */
@@ -94,7 +91,8 @@ export async function attempt(request: UpstreamRequest, target: AttemptTarget): 
   const raw = await readBounded(body);
   if (target.signal.aborted) throw target.signal.reason;
   // Google echoes keys in some messages ("Consumer 'api_key:…'"); scrub before anyone sees it.
-  const text = scrubSecrets(raw.toString('utf8'), target.secrets());
+  // The attempt's own key first: a reload may have dropped it from the current set meanwhile.
+  const text = scrubSecrets(raw.toString('utf8'), [target.secret, ...target.secrets()]);
   return {
     ok: false,
     outcome: { kind: 'response', status, error: parseGoogleError(text) },

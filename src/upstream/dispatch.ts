@@ -21,7 +21,7 @@ export interface AttemptTrail {
   relay: string;
   status?: number;
   code?: string;
-  verdict: VerdictName | 'ok';
+  verdict: VerdictName | 'ok' | 'aborted';
   ms: number;
 }
 
@@ -88,7 +88,9 @@ export class Dispatcher {
       if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) {
         const delay = this.#backoff(count);
         if (Date.now() + delay >= deadlineAt) break;
-        await this.#deps.sleep(delay, signal);
+        await this.#deps.sleep(delay, signal).catch(() => {
+          throw signal.reason; // the client left during the back-off: no further attempt
+        });
       }
     }
     return this.#giveUp(request, last, undefined);
@@ -134,6 +136,11 @@ export class Dispatcher {
       trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name });
       const answer = result.answer && { kind: 'answer' as const, ...result.answer };
       return { kind: 'failure', failure: { verdict, answer } };
+    } catch (error) {
+      // Aborted: the deadline passed or the client left. The trail still shows the attempt.
+      const code = error instanceof ProxyError ? error.code : 'ABORTED';
+      trail.push({ key: key.key.id, relay: relay.relay.id, code, verdict: 'aborted', ms: now() - started });
+      throw error;
     } finally {
       clearTimeout(timer);
       scope.signal.removeEventListener('abort', forward);
@@ -145,16 +152,23 @@ export class Dispatcher {
     return Math.floor(this.#deps.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (count - 1)));
   }
 
-  /** The answer when no further attempt will be made. */
+  /**
+   * The answer when no further attempt will be made. Keys that ran out answer for themselves
+   * (429 when cooling, 503 when none is usable): Google's "API key not valid" would make the
+   * client think its own proxy key was refused. A relay's own answer (an HTML page, a redirect)
+   * is never passed on. Google's answers to the request itself are.
+   */
   #giveUp(request: UpstreamRequest, last: Failure | undefined, coolingUntil: number | undefined): DispatchResult {
-    const rateLimited = last === undefined ? coolingUntil !== undefined : last.verdict.name === 'rate-limited';
-    if (rateLimited) {
+    const verdict = last?.verdict.name;
+    if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
+    if (verdict === 'rate-limited' || (coolingUntil !== undefined && (verdict === undefined || verdict === 'key-invalid'))) {
       const retryAt = coolingUntil ?? this.#deps.rotator.retryAt(request.model);
       const seconds = Math.max(1, Math.ceil((retryAt - this.#deps.now()) / 1000));
       throw new ProxyError('GP_KEYS_COOLING', undefined, { retryAfterSeconds: seconds });
     }
-    if (last?.answer) return last.answer;
-    if (last !== undefined) throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
-    throw new ProxyError('GP_NO_KEY_AVAILABLE');
+    if (verdict === undefined || verdict === 'key-invalid' || last?.answer === undefined) {
+      throw new ProxyError('GP_NO_KEY_AVAILABLE');
+    }
+    return last.answer;
   }
 }

@@ -61,7 +61,7 @@ describe('gemini-proxy: bad configuration', () => {
     goodWorkspace().write('proxy_urls.txt', `${RELAY}\n# spare\nftp://relay.example.com/\n`);
     const line = expectOneLineFailure(await runCli(['-port=0'], { cwd: ws.dir }));
     expect(line).toContain(`${ws.path('proxy_urls.txt')}:3`);
-    expect(line).toContain('"ftp://relay.example.com/"');
+    expect(line).toContain('"ftp://relay.example.com"');
     expect(line).toContain('expected an http:// or https:// base URL');
   });
 
@@ -77,7 +77,8 @@ describe('gemini-proxy: bad configuration', () => {
     goodWorkspace().write('gp.ini', '; settings\nport = 0\nverbose\n');
     const line = expectOneLineFailure(await runCli(['--config', 'gp.ini'], { cwd: ws.dir }));
     expect(line).toContain(`${ws.path('gp.ini')}:3`);
-    expect(line).toContain('"verbose"');
+    // The malformed line itself is never repeated: it might hold a token.
+    expect(line).not.toContain('verbose');
     expect(line).toContain('name = value');
   });
 

@@ -5,7 +5,7 @@
 
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keyId } from '../../src/config/lists.js';
-import { controlledStream } from '../support/behaviours.js';
+import { controlledStream, fail, gemini } from '../support/behaviours.js';
 import { FakeGemini } from '../support/fake-gemini.js';
 import {
   assertBundleFresh,
@@ -129,5 +129,28 @@ describe('gemini-proxy: reloading the lists', () => {
       await cleanUp();
       await next.close();
     }
+  });
+
+  it('a disabled key stays disabled across a reload while it still fails, and comes back when a reload finds it working', async () => {
+    upstream.forKey(K1, fail('apiKeyInvalid'));
+    ws.write('api_keys.txt', `${K1}\n${K2}\n`);
+    await start();
+    expect((await send(base, { method: 'POST', path: GENERATE_PATH, body: PROMPT_BODY })).status).toBe(200);
+    expect(await cli.waitForEvent('key-disabled')).toMatchObject({ keyId: keyId(K1), reason: 'API_KEY_INVALID' });
+
+    // A reload probes disabled keys at once; this probe still fails.
+    const before = upstream.requests.length;
+    cli.signal('SIGHUP');
+    await cli.waitForEvent('reloaded');
+    await upstream.waitForRequests(before + 1);
+    const probe = upstream.requests[before];
+    expect(probe).toMatchObject({ key: K1, pathname: '/v1beta/models' });
+    await probe?.closed;
+    expect((await getStatus(base)).keys.map((key) => key.state)).toEqual(['disabled', 'active']);
+
+    upstream.forKey(K1, gemini());
+    cli.signal('SIGHUP');
+    expect(await cli.waitForEvent('key-enabled')).toMatchObject({ keyId: keyId(K1), via: 'probe' });
+    expect((await getStatus(base)).keys.map((key) => key.state)).toEqual(['active', 'active']);
   });
 });

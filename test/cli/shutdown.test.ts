@@ -51,9 +51,7 @@ describe('gemini-proxy: shutting down', () => {
     expect(sseTexts(end.body)).toEqual(['first', 'second', 'third']);
 
     expect(await cli.exited).toEqual({ code: 0, signal: null });
-    // Not asserted to be the last line: at exit the final lines can come out of order, because
-    // main.ts's flush() does not wait for pino's in-flight asynchronous write.
-    expect(cli.lines.find((line) => line.msg === 'stopped')).toMatchObject({ drained: 1 });
+    expect(cli.lines.at(-1)).toMatchObject({ msg: 'stopped', drained: 1 });
     expect(cli.stderr).toBe('');
   });
 
@@ -77,5 +75,20 @@ describe('gemini-proxy: shutting down', () => {
     // The upstream request was given up too, not left hanging.
     await upstream.requests[0]?.closed;
     expect(upstream.requests[0]?.closedEarly).toBe(true);
+  });
+
+  it('a second signal during the drain stops at once, with exit code 1', async () => {
+    const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '10m'], { cwd: ws.dir });
+    const base = await cli.ready();
+    const stream = controlledStream();
+    upstream.next(stream.behaviour);
+    const client = new StreamingClient(base);
+    await stream.started;
+    stream.send('first');
+    await client.waitForText('"first"');
+    cli.signal('SIGTERM');
+    await cli.waitForEvent('shutting-down');
+    cli.signal('SIGINT');
+    expect(await cli.exited).toEqual({ code: 1, signal: null });
   });
 });

@@ -157,7 +157,7 @@ describe('gemini-proxy: starting', () => {
       ws.write('conf/gp.ini', 'api-keys-file = keys/k.txt\nproxy_urls_file = relays.txt\nport = 0\n');
       const line = await listeningWith(['--config', 'conf/gp.ini']);
       expect(line.keys).toBe(3);
-      expect(line.relays).toEqual(['relay.example.com/gemini']);
+      expect(line.relays).toEqual(['relay.example.com/…cb86bf']);
     });
   });
 
@@ -201,7 +201,7 @@ describe('gemini-proxy: starting', () => {
         msg: `listening on 127.0.0.1:${line.port}`,
         address: '127.0.0.1',
         keys: 2,
-        relays: [relayId, 'relay.example.com/gemini'],
+        relays: [relayId, 'relay.example.com/…cb86bf'],
         protocols: ['gemini'],
       });
       expect(line.port).toBeGreaterThan(0);

@@ -112,6 +112,26 @@ describe('limits, access and hygiene', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('a refused request with an unread body closes the connection rather than read the body', async () => {
+    const response = await rawRequest(proxy.url, { method: 'POST', path: GENERATE_PATH, body: '{"contents":[]}' });
+    expect(response.status).toBe(401);
+    expect(response.headers.connection).toBe('close');
+  });
+
+  it('a client that leaves mid-upload is logged as gone (499), not as an error', async () => {
+    const url = new URL(proxy.url);
+    const req = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: GENERATE_PATH,
+      headers: { ...auth, 'content-length': '1000' } });
+    req.on('error', () => undefined);
+    req.write('{"contents":');
+    await proxy.logs.waitFor((entry) => entry.msg === 'request started');
+    req.destroy();
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect(line).toMatchObject({ status: 499, aborted: true });
+    expect(proxy.logs.lines.some((entry) => entry.level === 'error')).toBe(false);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('a method Gemini does not use gets 405', async () => {
     const response = await rawRequest(proxy.url, { method: 'PUT', path: GENERATE_PATH, headers: auth, body: '{}' });
     expect(response.status).toBe(405);

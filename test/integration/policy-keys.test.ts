@@ -111,6 +111,24 @@ describe('error policy: keys', () => {
     expect(upstream.withKey(A)).toHaveLength(1);
   });
 
+  it('every key turning out invalid: 503 from the proxy, not Google\'s "API key not valid"', async () => {
+    for (const key of [A, B, C]) upstream.forKey(key, fail('apiKeyInvalid'));
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { details: [{ reason: 'GP_NO_KEY_AVAILABLE' }] } });
+    expect(response.body).not.toContain('API key not valid');
+  });
+
+  it('an invalid key when the other keys are cooling: 429 with Retry-After', async () => {
+    upstream.forKey(B, fail('quotaPerMinute', '20s')).forKey(C, fail('quotaPerMinute', '20s'));
+    await generate(proxy.url); // A serves
+    await generate(proxy.url); // B and C cool down; A serves
+    upstream.forKey(A, fail('apiKeyInvalid'));
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(429);
+    expect(response.headers['retry-after']).toBe('20');
+  });
+
   it('every key disabled: 503 at once, in Gemini\'s error shape', async () => {
     for (const key of [A, B, C]) upstream.forKey(key, fail('apiKeyInvalid'));
     await generate(proxy.url);

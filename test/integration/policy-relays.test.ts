@@ -66,6 +66,33 @@ describe('error policy: relays', () => {
     await elsewhere.close();
   });
 
+  it('a lone relay that redirects: 502, and the redirect never reaches the client', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [first.url] });
+    first.next(redirect('http://127.0.0.1:9/elsewhere'));
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(502);
+    expect(response.headers.location).toBeUndefined();
+  });
+
+  it('no response headers within --headers-timeout: the relay is unhealthy, the next relay serves', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [first.url, second.url], settings: { headersTimeoutMs: 200 } });
+    first.next(hang());
+    expect((await generate(proxy.url)).status).toBe(200);
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect(line['attempts']).toMatchObject([{ code: 'UND_ERR_HEADERS_TIMEOUT', verdict: 'relay-failure' }, { verdict: 'ok' }]);
+  });
+
+  it('a TLS failure (https to a plain-http port): the next relay serves', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [first.url.replace('http:', 'https:'), second.url] });
+    expect((await generate(proxy.url)).status).toBe(200);
+    expect(first.requests).toHaveLength(0);
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect(line['attempts']).toMatchObject([{ verdict: 'relay-failure' }, { verdict: 'ok' }]);
+  });
+
   it('every relay failing: 502 in Gemini\'s shape, keys untouched', async () => {
     first.next(reset());
     second.next(reset());
@@ -95,6 +122,8 @@ describe('error policy: relays', () => {
     await first.requests[0]?.closed;
     expect(first.requests[0]?.closedEarly).toBe(true);
     expect(first.requests).toHaveLength(1);
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect(line).toMatchObject({ status: 504, attempts: [{ code: 'GP_DEADLINE_EXCEEDED', verdict: 'aborted' }] });
   });
 });
 

@@ -58,12 +58,18 @@ describe('secrets stay secret', () => {
       upstream.next((request, res) => fail(name, request.key ?? '')(request, res));
       await send();
     }
-    // Every attempt rejected with a body naming its key: the last body goes to the client,
-    // scrubbed.
+    // A client error whose body names the key goes to the client as Google sent it, scrubbed.
+    upstream.next((request, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 400, status: 'INVALID_ARGUMENT', message: `Bad request for key ${request.key}` } }));
+    });
+    await send();
+    expect(responses.at(-1)?.body).toContain('Bad request for key [redacted]');
+    // Every attempt rejected as an invalid key: the proxy answers for its keys (503).
     const echo: Behaviour = (request, res) => fail('apiKeyInvalid', request.key ?? '')(request, res);
     upstream.next(echo, echo, echo);
     await send();
-    expect(responses.at(-1)?.body).toContain('Invalid API key: [redacted]');
+    expect(responses.at(-1)?.status).toBe(503);
     for (const name of plain) {
       upstream.next(fail(name));
       await send();

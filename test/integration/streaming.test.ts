@@ -76,6 +76,21 @@ describe('streaming pass-through', () => {
     expect((await proxy.status()).keys.every((key) => key.state === 'active')).toBe(true);
   });
 
+  it('a stream silent for longer than --idle-timeout is cut, and its upstream request closed', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: ['key-one'], relays: [upstream.url], settings: { idleTimeoutMs: 200 } });
+    const stream = controlledStream();
+    upstream.next(stream.behaviour);
+    const response = await openStream();
+    const reader = response.body!.getReader();
+    stream.send('one');
+    await reader.read();
+    await expect(reader.read()).rejects.toThrow();
+    await upstream.requests[0]?.closed;
+    expect(upstream.requests[0]?.closedEarly).toBe(true);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it('a client that goes away aborts its upstream request', async () => {
     const stream = controlledStream();
     upstream.next(stream.behaviour);

@@ -40,9 +40,9 @@ describe('toRelay', () => {
   it.each([
     ['https://relay.example', { id: 'relay.example', origin: 'https://relay.example', basePath: '' }],
     ['https://relay.example/', { id: 'relay.example', origin: 'https://relay.example', basePath: '' }],
-    ['https://relay.example:8443/gemini/', { id: 'relay.example:8443/gemini', origin: 'https://relay.example:8443', basePath: '/gemini' }],
-    ['https://relay.example/a/b//', { id: 'relay.example/a/b', origin: 'https://relay.example', basePath: '/a/b' }],
-    ['http://10.0.0.5:8080/proxy', { id: 'http://10.0.0.5:8080/proxy', origin: 'http://10.0.0.5:8080', basePath: '/proxy' }],
+    ['https://relay.example:8443/gemini/', { id: 'relay.example:8443/…cb86bf', origin: 'https://relay.example:8443', basePath: '/gemini' }],
+    ['https://relay.example/a/b//', { id: 'relay.example/…662b7b', origin: 'https://relay.example', basePath: '/a/b' }],
+    ['http://10.0.0.5:8080/proxy', { id: 'http://10.0.0.5:8080/…651a82', origin: 'http://10.0.0.5:8080', basePath: '/proxy' }],
     ['HTTPS://Relay.Example:443', { id: 'relay.example', origin: 'https://relay.example', basePath: '' }],
     [GOOGLE_ENDPOINT, GOOGLE_RELAY],
   ])('%s', (value, expected) => {
@@ -131,7 +131,7 @@ describe('loadLists', () => {
     expect(lists.keys).toEqual([
       { id: keyId('AIza-one'), secret: 'AIza-one' }, { id: keyId('AIza-two'), secret: 'AIza-two' },
     ]);
-    expect(lists.relays.map((relay) => relay.id)).toEqual(['relay.example/g', 'http://127.0.0.1:9000']);
+    expect(lists.relays.map((relay) => relay.id)).toEqual(['relay.example/…acafaa', 'http://127.0.0.1:9000']);
     expect(lists.warnings).toEqual([`${file('api_keys.txt')}:4: duplicate of line 2, dropped`]);
   });
 
