@@ -7,6 +7,8 @@
 export const ERROR_CODES = {
   GP_BAD_REQUEST: { status: 400, summary: 'the request is malformed' },
   GP_BAD_PATH: { status: 400, summary: 'the request path is not allowed' },
+  GP_BAD_JSON: { status: 400, summary: 'the request body is not valid JSON' },
+  GP_MODEL_NOT_FOUND: { status: 404, summary: 'no such model' },
   GP_UNAUTHORIZED: { status: 401, summary: 'a valid proxy key is required' },
   GP_NOT_FOUND: { status: 404, summary: 'no such route' },
   GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
@@ -26,6 +28,8 @@ export type ProxyErrorCode = keyof typeof ERROR_CODES;
 export interface ProxyErrorOptions {
   /** Seconds the client should wait before retrying; becomes `Retry-After`. */
   retryAfterSeconds?: number;
+  /** The request field at fault (`messages[2].content`), for protocols that report one. */
+  param?: string;
   cause?: unknown;
 }
 
@@ -34,6 +38,7 @@ export class ProxyError extends Error {
   readonly code: ProxyErrorCode;
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
+  readonly param: string | undefined;
 
   constructor(code: ProxyErrorCode, message?: string, options: ProxyErrorOptions = {}) {
     super(message ?? ERROR_CODES[code].summary, { cause: options.cause });
@@ -41,6 +46,7 @@ export class ProxyError extends Error {
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.param = options.param;
   }
 }
 

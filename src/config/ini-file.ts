@@ -10,6 +10,15 @@ import { SETTINGS, SETTING_KEYS, type Settings } from './settings.js';
 
 export type IniSettings = Partial<Record<keyof Settings, RawValue>>;
 
+export interface IniFile {
+  readonly settings: IniSettings;
+  /** The `[models]` section: model names clients send → the Gemini model to use. */
+  readonly modelAliases: Readonly<Record<string, string>>;
+}
+
+const ALIAS = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const KEY_BY_NAME = new Map(SETTING_KEYS.map((key) => [SETTINGS[key].flag, key] as const));
 
@@ -18,28 +27,50 @@ function normaliseName(name: string): string {
   return name.trim().replace(/\[\]$/, '').replaceAll('_', '-').toLowerCase();
 }
 
+/** One `alias = model` line of the `[models]` section. */
+function aliasLine(line: string, where: string, aliases: Record<string, string>): void {
+  const equals = line.indexOf('=');
+  const alias = line.slice(0, equals).trim();
+  const model = line.slice(equals + 1).trim().replace(/^models\//, '');
+  if (equals <= 0 || !ALIAS.test(alias) || FORBIDDEN_KEYS.has(alias)) {
+    throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a line of the form alias = gemini-model-id');
+  }
+  if (!MODEL_ID.test(model)) throw ConfigError.invalid(where, model, 'a Gemini model id such as gemini-2.5-flash');
+  aliases[alias] = model;
+}
+
+function settingLine(line: string, where: string): void {
+  const equals = line.indexOf('=');
+  if (equals <= 0) throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a line of the form name = value');
+  const rawName = line.slice(0, equals).trim();
+  const name = normaliseName(rawName);
+  if (FORBIDDEN_KEYS.has(rawName.replace(/\[\]$/, '')) || !KEY_BY_NAME.has(name)) {
+    throw ConfigError.invalid(where, rawName, `a known setting (${[...KEY_BY_NAME.keys()].join(', ')})`);
+  }
+}
+
 /**
  * Checks the file line by line, because `ini.parse` accepts anything (a stray word becomes a
- * key set to `true`); a mistyped setting must fail loudly, naming its line.
+ * key set to `true`); a mistyped setting must fail loudly, naming its line. A malformed line is
+ * never repeated in the message: it may hold a token. Returns the `[models]` aliases.
  */
-function checkLines(text: string, file: string): void {
-  const lines = text.split(/\r?\n/);
-  lines.forEach((rawLine, index) => {
+function checkLines(text: string, file: string): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  let section = '';
+  text.split(/\r?\n/).forEach((rawLine, index) => {
     const line = rawLine.trim();
     const where = `${file}:${index + 1}`;
     if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
-    // A malformed line is never repeated: it may hold a token.
     if (line.startsWith('[')) {
-      throw new ConfigError('GP_CONFIG_INVALID', where, 'expected no sections (settings sit at the top of the file)');
-    }
-    const equals = line.indexOf('=');
-    if (equals <= 0) throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a line of the form name = value');
-    const rawName = line.slice(0, equals).trim();
-    const name = normaliseName(rawName);
-    if (FORBIDDEN_KEYS.has(rawName.replace(/\[\]$/, '')) || !KEY_BY_NAME.has(name)) {
-      throw ConfigError.invalid(where, rawName, `a known setting (${[...KEY_BY_NAME.keys()].join(', ')})`);
+      if (line !== '[models]') throw new ConfigError('GP_CONFIG_INVALID', where, 'expected no section but [models]');
+      section = 'models';
+    } else if (section === 'models') {
+      aliasLine(line, where, aliases);
+    } else {
+      settingLine(line, where);
     }
   });
+  return aliases;
 }
 
 function toRawValue(value: unknown): RawValue | undefined {
@@ -49,7 +80,7 @@ function toRawValue(value: unknown): RawValue | undefined {
 }
 
 /** Reads and checks an INI file; relative paths in it are relative to the file's folder. */
-export function readIniFile(file: string): IniSettings {
+export function readIniFile(file: string): IniFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -57,7 +88,7 @@ export function readIniFile(file: string): IniSettings {
     throw new ConfigError('GP_CONFIG_FILE_UNREADABLE', `--config ${file}`,
       `cannot read the file (${errorCode(error) ?? 'unreadable'})`);
   }
-  checkLines(text, file);
+  const modelAliases = checkLines(text, file);
   const parsed: Record<string, unknown> = parseIni(text);
   const settings: IniSettings = {};
   for (const [name, value] of Object.entries(parsed)) {
@@ -68,5 +99,5 @@ export function readIniFile(file: string): IniSettings {
       SETTINGS[key].isPath && typeof raw === 'string' ? resolve(dirname(file), raw) : raw;
     settings[key] = resolvedRaw;
   }
-  return settings;
+  return { settings, modelAliases };
 }

@@ -20,6 +20,8 @@ export interface Config extends Settings {
   readonly envKeys: readonly string[];
   /** Whether the key file path was chosen by the user (a missing default file is no error). */
   readonly apiKeysFileExplicit: boolean;
+  /** Model names clients send → Gemini model ids (the INI file's `[models]` section). */
+  readonly modelAliases: Readonly<Record<string, string>>;
 }
 
 export interface ResolveInput {
@@ -69,7 +71,8 @@ export function resolveConfig(input: ResolveInput): Config {
   const env: Env = input.env ?? process.env;
   const configFile = input.cliConfigFile ?? envValue(env, 'GEMINI_PROXY_CONFIG');
   const iniFile = configFile === undefined ? undefined : resolvePath(configFile);
-  const ini = iniFile === undefined ? {} : readIniFile(iniFile);
+  const iniContent = iniFile === undefined ? undefined : readIniFile(iniFile);
+  const ini = iniContent?.settings ?? {};
   const layers = { cli: input.cli, env, ini, iniFile };
   const defaults = defaultSettings();
   const settings = {} as Record<keyof Settings, unknown>;
@@ -86,6 +89,7 @@ export function resolveConfig(input: ResolveInput): Config {
     configFile: iniFile,
     envKeys: envKeys(env),
     apiKeysFileExplicit,
+    modelAliases: iniContent?.modelAliases ?? {},
   };
   checkBind(config);
   return Object.freeze(config);

@@ -18,11 +18,16 @@ import { Rotator, type StateChange } from '../upstream/rotator.js';
 import { App } from './app.js';
 import { ClientAuth } from './auth.js';
 import type { Route } from './router.js';
+import { ModelCatalog } from './model-catalog.js';
 import { geminiRoute } from './routes/gemini.js';
+import { openAiRoutes } from './routes/openai.js';
 import { opsRoutes } from './routes/ops.js';
 
 /** The protocols this build serves; the others are accepted names, served by later releases. */
-export const SERVED_PROTOCOLS = ['gemini'] as const;
+export const SERVED_PROTOCOLS = ['gemini', 'openai'] as const;
+
+/** How long the upstream's model list is kept for the translated APIs. */
+const MODEL_LIST_TTL_MS = 5 * 60_000;
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -87,6 +92,17 @@ export class Daemon {
 
   #routes(dispatcher: Dispatcher, now: () => number): Route[] {
     const routes = opsRoutes(this.rotator, now);
+    const aliases = this.#config.modelAliases;
+    // OpenAI's routes come first: `/v1/models` is OpenAI's when both APIs are served.
+    if (this.#config.protocols.includes('openai')) {
+      routes.push(...openAiRoutes({
+        dispatcher,
+        catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now),
+        maxBodyBytes: this.#config.maxBodyBytes,
+        aliases,
+        resolveModel: (name) => aliases[name] ?? name,
+      }));
+    }
     if (this.#config.protocols.includes('gemini')) {
       routes.push(geminiRoute({ dispatcher, maxBodyBytes: this.#config.maxBodyBytes }));
     }

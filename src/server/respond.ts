@@ -5,6 +5,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
+import { openAiErrorBody } from '../protocols/openai/errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
 
 /** Renders a proxy error as a body in one protocol's error shape. */
@@ -12,6 +13,7 @@ export type ErrorRenderer = (error: ProxyError) => string;
 
 const RENDERERS: Partial<Record<RouteProtocol, ErrorRenderer>> = {
   gemini: geminiErrorBody,
+  openai: openAiErrorBody,
   ops: (error) => JSON.stringify({ error: { code: error.code, message: error.message } }),
 };
 

@@ -102,8 +102,8 @@ describe('gemini-proxy: starting', () => {
     it('protocol: the INI file is read', async () => {
       workspace().write('gp.ini', 'protocol = openai\nport = 0\n');
       const line = await listeningWith(['--config', 'gp.ini']);
-      expect(line.protocols).toEqual([]);
-      expect(line.notYetAvailable).toEqual(['openai']);
+      expect(line.protocols).toEqual(['openai']);
+      expect(line.notYetAvailable).toBeUndefined();
     });
 
     it('protocol: the environment beats the INI file', async () => {

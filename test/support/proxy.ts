@@ -12,6 +12,8 @@ export interface ProxyOptions {
   keys: readonly string[];
   relays: readonly string[];
   settings?: Partial<Settings>;
+  /** The `[models]` alias map. */
+  aliases?: Record<string, string>;
   now?: () => number;
   random?: () => number;
 }
@@ -30,7 +32,7 @@ export interface StatusBody {
   relays: { id: string; state: string; unhealthyUntil?: string; consecutiveFailures: number }[];
 }
 
-export function testConfig(settings: Partial<Settings> = {}): Config {
+export function testConfig(settings: Partial<Settings> = {}, modelAliases: Record<string, string> = {}): Config {
   return {
     ...defaultSettings(),
     port: 0,
@@ -42,6 +44,7 @@ export function testConfig(settings: Partial<Settings> = {}): Config {
     configFile: undefined,
     envKeys: [],
     apiKeysFileExplicit: false,
+    modelAliases,
   };
 }
 
@@ -56,7 +59,7 @@ export function listsOf(keys: readonly string[], relays: readonly string[]) {
 export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
   const logs = new LogSink();
   const secrets = new Secrets();
-  const config = testConfig(options.settings);
+  const config = testConfig(options.settings, options.aliases);
   const log = createLogger({ level: config.logLevel, destination: logs, secrets });
   const daemon = new Daemon({
     config,

@@ -35,7 +35,7 @@ describe('readIniFile', () => {
       'log-level = debug',
       'allow-unauthenticated = true',
     ].join('\n'));
-    expect(readIniFile(file)).toEqual({
+    expect(readIniFile(file).settings).toEqual({
       host: '0.0.0.0',
       port: '8080',
       protocols: 'gemini,openai',
@@ -46,28 +46,28 @@ describe('readIniFile', () => {
 
   it('accepts names spelled with underscores or in upper case', () => {
     const file = ini('max_attempts = 5\nREQUEST_TIMEOUT = 2m\nMax-Body-Size = 1mb\n');
-    expect(readIniFile(file)).toEqual({ maxAttempts: '5', requestTimeoutMs: '2m', maxBodyBytes: '1mb' });
+    expect(readIniFile(file).settings).toEqual({ maxAttempts: '5', requestTimeoutMs: '2m', maxBodyBytes: '1mb' });
   });
 
   it('collects repeated `name[]` entries into a list', () => {
     const file = ini('proxy-key[] = alpha\nproxy-key[] = beta\n');
-    expect(readIniFile(file)).toEqual({ proxyKeys: ['alpha', 'beta'] });
+    expect(readIniFile(file).settings).toEqual({ proxyKeys: ['alpha', 'beta'] });
   });
 
   it('resolves relative paths against the INI file’s folder, leaves absolute ones', () => {
     const file = ini('api_keys_file = keys/api_keys.txt\nproxy-urls-file = /etc/gemini/proxy_urls.txt\n');
-    expect(readIniFile(file)).toEqual({
+    expect(readIniFile(file).settings).toEqual({
       apiKeysFile: join(dir, 'keys', 'api_keys.txt'),
       proxyUrlsFile: '/etc/gemini/proxy_urls.txt',
     });
   });
 
   it('does not resolve values of settings that are not paths', () => {
-    expect(readIniFile(ini('host = relative/looking\n'))).toEqual({ host: 'relative/looking' });
+    expect(readIniFile(ini('host = relative/looking\n')).settings).toEqual({ host: 'relative/looking' });
   });
 
   it('reads CRLF files', () => {
-    expect(readIniFile(ini('port = 9000\r\nhost = ::1\r\n'))).toEqual({ port: '9000', host: '::1' });
+    expect(readIniFile(ini('port = 9000\r\nhost = ::1\r\n')).settings).toEqual({ port: '9000', host: '::1' });
   });
 
   it('an unknown key is an error naming file:line and the key', () => {
@@ -95,7 +95,7 @@ describe('readIniFile', () => {
     const file = ini('port = 8080\n[server]\nhost = 0.0.0.0\n');
     const error = configError(() => readIniFile(file));
     expect(error.field).toBe(`${file}:2`);
-    expect(error.message).toContain('no sections');
+    expect(error.message).toContain('no section but [models]');
   });
 
   it.each(['__proto__ = {"polluted": true}', 'constructor = x', 'prototype = x', '__proto__[] = x'])(
@@ -122,6 +122,19 @@ describe('readIniFile', () => {
   });
 
   it('an empty file gives no settings', () => {
-    expect(readIniFile(ini(''))).toEqual({});
+    expect(readIniFile(ini('')).settings).toEqual({});
+  });
+
+  it('the [models] section maps aliases to Gemini model ids', () => {
+    const file = ini('port = 9000\n[models]\ngpt-4o-mini = gemini-2.5-flash\ngpt-4.1 = models/gemini-2.5-pro\n');
+    expect(readIniFile(file)).toEqual({
+      settings: { port: '9000' },
+      modelAliases: { 'gpt-4o-mini': 'gemini-2.5-flash', 'gpt-4.1': 'gemini-2.5-pro' },
+    });
+  });
+
+  it('a [models] line that is not alias = model id is an error naming its line', () => {
+    const file = ini('[models]\ngpt-4o = not a model\n');
+    expect(configError(() => readIniFile(file)).field).toBe(`${file}:2`);
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * @module OpenAI embeddings ↔ Gemini `batchEmbedContents`: one request per input, order kept;
+ * `encoding_format: "base64"` (what the openai SDK asks for by default) is little-endian float32.
+ * Gemini reports no token usage, so usage is 0. Pure.
+ */
+
+import type { BatchEmbedContentsResponse, EmbedContentRequest } from '../gemini/types.js';
+import { badRequest, readNumber, readString, type Json } from './read.js';
+import { resolveModelName, type ModelResolver } from './request.js';
+
+export interface EmbeddingsRequest {
+  readonly model: string;
+  readonly requestedModel: string;
+  readonly base64: boolean;
+  readonly body: { requests: EmbedContentRequest[] };
+}
+
+function inputs(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) return value as string[];
+  if (Array.isArray(value) && value.some((item) => typeof item === 'number' || Array.isArray(item))) {
+    throw badRequest('input', 'input as token arrays is not supported; send strings');
+  }
+  throw badRequest('input', 'input must be a string or a non-empty array of strings');
+}
+
+export function translateEmbeddingsRequest(body: Json, resolve: ModelResolver): EmbeddingsRequest {
+  const { model, requested } = resolveModelName(body['model'], resolve);
+  const texts = inputs(body['input']);
+  const format = readString(body['encoding_format'], 'encoding_format') ?? 'float';
+  if (format !== 'float' && format !== 'base64') throw badRequest('encoding_format', 'encoding_format must be float or base64');
+  const dimensions = readNumber(body['dimensions'], 'dimensions', { integer: true, min: 1 });
+  return {
+    model,
+    requestedModel: requested,
+    base64: format === 'base64',
+    body: {
+      requests: texts.map((text) => ({
+        model: `models/${model}`,
+        content: { parts: [{ text }] },
+        ...(dimensions !== undefined && { outputDimensionality: dimensions }),
+      })),
+    },
+  };
+}
+
+function encode(values: readonly number[]): string {
+  const buffer = Buffer.alloc(values.length * 4);
+  values.forEach((value, index) => buffer.writeFloatLE(value, index * 4));
+  return buffer.toString('base64');
+}
+
+export function toEmbeddingsResponse(response: BatchEmbedContentsResponse, request: EmbeddingsRequest): Json {
+  const data = (response.embeddings ?? []).map((embedding, index) => {
+    const values = embedding.values ?? [];
+    return { object: 'embedding', index, embedding: request.base64 ? encode(values) : values };
+  });
+  return { object: 'list', data, model: request.requestedModel, usage: { prompt_tokens: 0, total_tokens: 0 } };
+}

@@ -1,0 +1,132 @@
+/**
+ * @module OpenAI request parameters → Gemini `generationConfig`, `tools` and `toolConfig`
+ * (wire-formats §2.2, §4.3). Pure; a value out of range is a 400 naming it.
+ */
+
+import type { GenerationConfig, ThinkingConfig, Tool, ToolConfig } from '../gemini/types.js';
+import { badRequest, isObject, readArray, readBoolean, readNumber, readObject, readString, type Json } from './read.js';
+import { cleanSchema } from './schema.js';
+
+/** Gemini's rule for function names: a letter or `_`, then up to 127 of `[a-zA-Z0-9_.:-]`. */
+const FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
+
+/** Thinking budgets for 2.x models by effort (the convention Google's compat layer uses). */
+const BUDGETS: Readonly<Record<string, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 24576, max: 24576 };
+/** Gemini 3 takes levels instead of budgets; it cannot turn thinking off. */
+const LEVELS: Readonly<Record<string, NonNullable<ThinkingConfig['thinkingLevel']>>> = {
+  none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', xhigh: 'HIGH', max: 'HIGH',
+};
+
+function stopSequences(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = typeof value === 'string' ? [value] : readArray(value, 'stop');
+  if (!list?.every((item) => typeof item === 'string')) throw badRequest('stop', 'stop must be a string or an array of strings');
+  return list as string[];
+}
+
+function responseFormat(value: unknown): Pick<GenerationConfig, 'responseMimeType' | 'responseJsonSchema'> {
+  const format = readObject(value, 'response_format');
+  if (format === undefined || format['type'] === 'text') return {};
+  if (format['type'] === 'json_object') return { responseMimeType: 'application/json' };
+  if (format['type'] === 'json_schema') {
+    const spec = readObject(format['json_schema'], 'response_format.json_schema');
+    const schema = readObject(spec?.['schema'], 'response_format.json_schema.schema');
+    return { responseMimeType: 'application/json', ...(schema && { responseJsonSchema: cleanSchema(schema) }) };
+  }
+  throw badRequest('response_format.type', 'response_format.type must be text, json_object or json_schema');
+}
+
+function thinking(body: Json, model: string): ThinkingConfig | undefined {
+  const effort = readString(body['reasoning_effort'], 'reasoning_effort');
+  // `extra_body: {google: {thinking_config: …}}`, as Google's own compat layer takes it.
+  const google = isObject(body['google']) ? body['google'] : undefined;
+  const explicit = readObject(google?.['thinking_config'], 'google.thinking_config');
+  const config: ThinkingConfig = {};
+  if (effort !== undefined) {
+    if (BUDGETS[effort] === undefined) throw badRequest('reasoning_effort', 'reasoning_effort must be none, minimal, low, medium, high, xhigh or max');
+    if (/gemini-3/.test(model)) config.thinkingLevel = LEVELS[effort];
+    else config.thinkingBudget = BUDGETS[effort];
+  }
+  const budget = readNumber(explicit?.['thinking_budget'], 'google.thinking_config.thinking_budget', { integer: true, min: -1 });
+  if (budget !== undefined) config.thinkingBudget = budget;
+  const include = readBoolean(explicit?.['include_thoughts'], 'google.thinking_config.include_thoughts');
+  if (include !== undefined) config.includeThoughts = include;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+/** Sampling, length, stop, format and thinking parameters. */
+export function generationConfig(body: Json, model: string): GenerationConfig {
+  const maxTokens = readNumber(body['max_completion_tokens'], 'max_completion_tokens', { integer: true, min: 1 }) ??
+    readNumber(body['max_tokens'], 'max_tokens', { integer: true, min: 1 });
+  const logprobs = readBoolean(body['logprobs'], 'logprobs');
+  const config: GenerationConfig = {
+    temperature: readNumber(body['temperature'], 'temperature', { min: 0, max: 2 }),
+    topP: readNumber(body['top_p'], 'top_p', { min: 0, max: 1 }),
+    topK: readNumber(body['top_k'], 'top_k', { integer: true, min: 1 }),
+    maxOutputTokens: maxTokens,
+    stopSequences: stopSequences(body['stop']),
+    candidateCount: readNumber(body['n'], 'n', { integer: true, min: 1, max: 8 }),
+    seed: readNumber(body['seed'], 'seed', { integer: true }),
+    presencePenalty: readNumber(body['presence_penalty'], 'presence_penalty', { min: -2, max: 2 }),
+    frequencyPenalty: readNumber(body['frequency_penalty'], 'frequency_penalty', { min: -2, max: 2 }),
+    ...(logprobs && { responseLogprobs: true }),
+    logprobs: logprobs ? readNumber(body['top_logprobs'], 'top_logprobs', { integer: true, min: 0, max: 20 }) : undefined,
+    ...responseFormat(body['response_format']),
+    thinkingConfig: thinking(body, model),
+  };
+  // proto3 JSON: leave unset fields out rather than send nulls.
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as GenerationConfig;
+}
+
+function declaration(value: unknown, param: string): NonNullable<Tool['functionDeclarations']>[number] {
+  const fn = isObject(value) ? readObject(value['type'] === 'function' ? value['function'] : value, `${param}.function`) : undefined;
+  if (!isObject(value) || (value['type'] !== undefined && value['type'] !== 'function') || fn === undefined) {
+    throw badRequest(param, `${param} must be a function tool ({type: "function", function: {name, parameters}})`);
+  }
+  const name = readString(fn['name'], `${param}.function.name`) ?? '';
+  if (!FUNCTION_NAME.test(name)) {
+    throw badRequest(`${param}.function.name`, `${param}.function.name must start with a letter or _ and hold up to 128 of a-z A-Z 0-9 _ . : -`);
+  }
+  const description = readString(fn['description'], `${param}.function.description`);
+  const parameters = readObject(fn['parameters'], `${param}.function.parameters`);
+  return {
+    name,
+    ...(description && { description }),
+    ...(parameters && { parametersJsonSchema: cleanSchema(parameters) }),
+  };
+}
+
+/** `tools` (and the legacy `functions`) → one Gemini tool holding every declaration. */
+export function tools(body: Json): Tool[] | undefined {
+  const list = readArray(body['tools'], 'tools') ?? readArray(body['functions'], 'functions');
+  if (list === undefined || list.length === 0) return undefined;
+  const param = body['tools'] !== undefined ? 'tools' : 'functions';
+  return [{ functionDeclarations: list.map((item, index) => declaration(item, `${param}[${index}]`)) }];
+}
+
+function namedChoice(value: Json, param: string): ToolConfig {
+  const fn = readObject(value['function'], `${param}.function`) ?? value;
+  const name = readString(fn['name'], `${param}.function.name`);
+  if (!name) throw badRequest(param, `${param} must name a function`);
+  return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } };
+}
+
+/** `tool_choice` (or the legacy `function_call`) → `toolConfig`. */
+export function toolConfig(body: Json): ToolConfig | undefined {
+  const param = body['tool_choice'] !== undefined ? 'tool_choice' : 'function_call';
+  const choice = body[param];
+  if (choice === undefined || choice === null) return undefined;
+  if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
+  if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
+  if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
+  if (isObject(choice) && choice['type'] === 'allowed_tools') {
+    const allowed = readObject(choice['allowed_tools'], `${param}.allowed_tools`);
+    const names = (readArray(allowed?.['tools'], `${param}.allowed_tools.tools`) ?? [])
+      .map((tool, index) => namedChoice(isObject(tool) ? tool : {}, `${param}.allowed_tools.tools[${index}]`).functionCallingConfig.allowedFunctionNames?.[0] ?? '');
+    // Gemini takes a list of allowed functions only in ANY mode; "auto" over a subset loosens to AUTO.
+    if (allowed?.['mode'] !== 'required') return { functionCallingConfig: { mode: 'AUTO' } };
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: names } };
+  }
+  if (isObject(choice)) return namedChoice(choice, param);
+  throw badRequest(param, `${param} must be none, auto, required or {type: "function", function: {name}}`);
+}

@@ -1,0 +1,68 @@
+/**
+ * @module An OpenAI chat completion request → the Gemini request to send, validated first so
+ * a malformed request is a 400 before any key is used. Pure.
+ */
+
+import type { GenerateContentRequest } from '../gemini/types.js';
+import { translateMessages } from './messages.js';
+import { generationConfig, toolConfig, tools } from './params.js';
+import { badRequest, readBoolean, readObject, readString, type Json } from './read.js';
+
+/**
+ * Fields accepted and knowingly ignored: Gemini has no equivalent. Everything else the proxy
+ * does not map is ignored too (SDKs merge `extra_body` fields into the body), but never
+ * forwarded: the Gemini request is built field by field.
+ */
+export const IGNORED_FIELDS = [
+  'parallel_tool_calls', 'user', 'metadata', 'store', 'service_tier', 'logit_bias', 'prediction',
+  'modalities', 'audio', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
+  'web_search_options', 'verbosity',
+] as const;
+
+/** A model name from a client: `models/` prefix dropped, then the alias map applied. */
+export type ModelResolver = (name: string) => string;
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export interface ChatRequest {
+  /** The Gemini model id (no `models/` prefix). */
+  readonly model: string;
+  /** The model name as the client gave it, echoed in responses. */
+  readonly requestedModel: string;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly includeReasoning: boolean;
+  readonly body: GenerateContentRequest;
+}
+
+/** Resolves and checks a model name (it becomes part of the upstream path). */
+export function resolveModelName(value: unknown, resolve: ModelResolver): { model: string; requested: string } {
+  const requested = readString(value, 'model');
+  if (!requested) throw badRequest('model', 'model is required');
+  const model = resolve(requested.replace(/^models\//, ''));
+  if (!MODEL_NAME.test(model)) throw badRequest('model', 'model must be a Gemini model id such as gemini-2.5-flash');
+  return { model, requested };
+}
+
+export function translateChatRequest(body: Json, resolve: ModelResolver): ChatRequest {
+  const { model, requested } = resolveModelName(body['model'], resolve);
+  const messages = translateMessages(body['messages']);
+  const stream = readBoolean(body['stream'], 'stream') ?? false;
+  const streamOptions = readObject(body['stream_options'], 'stream_options');
+  const config = generationConfig(body, model);
+  const functionTools = tools(body);
+  const choice = toolConfig(body);
+  return {
+    model,
+    requestedModel: requested,
+    stream,
+    includeUsage: stream && readBoolean(streamOptions?.['include_usage'], 'stream_options.include_usage') === true,
+    includeReasoning: config.thinkingConfig?.includeThoughts === true,
+    body: {
+      ...messages,
+      ...(functionTools && { tools: functionTools }),
+      ...(choice && { toolConfig: choice }),
+      ...(Object.keys(config).length > 0 && { generationConfig: config }),
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * @module Gemini stream chunks → OpenAI `chat.completion.chunk`s (shared/reference/wire-formats.md
+ * §2.5). Pure and stateful: one translator per streamed completion; the caller frames the chunks
+ * as SSE and writes `data: [DONE]`.
+ *
+ * The sequence satisfies openai-node's strict accumulator (`chat.completions.stream()`): every
+ * choice opens with `{role: 'assistant', content: ''}`; each Gemini functionCall part (Gemini
+ * sends calls whole) becomes one chunk holding one complete tool call — `index`, `id`, `type`,
+ * `function.name`, `function.arguments` — so nothing about a call ever changes later; a choice
+ * closes with `delta: {}` and its finish reason. Adjacent text parts of one Gemini chunk are
+ * merged into one delta; text and tool calls never share a delta, because hand-written clients
+ * often read only one of them.
+ *
+ * A stream that never finishes is not finished here: `truncated` tells the caller, who ends the
+ * stream with an error event instead of inventing a finish reason.
+ */
+
+import type { Candidate, GenerateContentResponse, Part, UsageMetadata } from '../gemini/types.js';
+import { candidateIndex, mapFinishReason, readPart, toToolCall, toUsage, type FunctionCallPart } from './response.js';
+import type { ChatCompletionChunk, ChunkDelta, ChunkToolCall, CompletionContext, FinishReason } from './types.js';
+
+type ChunkChoice = ChatCompletionChunk['choices'][number];
+
+export interface StreamOptions {
+  /** `stream_options.include_usage`: `usage: null` on every chunk, then one usage-only chunk. */
+  includeUsage: boolean;
+  /** Thought summaries as `delta.reasoning_content`; dropped otherwise. */
+  includeReasoning: boolean;
+}
+
+interface ChoiceState {
+  /** Tool calls sent so far: the next call's `index`, and whether the finish is `tool_calls`. */
+  toolCalls: number;
+  finished: boolean;
+}
+
+export class ChatStreamTranslator {
+  readonly #ctx: CompletionContext;
+  readonly #options: StreamOptions;
+  /** Choices by OpenAI index, in the order they first appeared. */
+  readonly #choices = new Map<number, ChoiceState>();
+  /** Gemini's usage is cumulative, so the last one seen is the total. */
+  #usage: UsageMetadata | undefined;
+  #finishes = 0;
+  #closed = false;
+
+  constructor(ctx: CompletionContext, options: StreamOptions) {
+    this.#ctx = ctx;
+    this.#options = options;
+  }
+
+  /** True when no finish reason arrived, or a choice that started never got one. */
+  get truncated(): boolean {
+    return this.#finishes === 0 || [...this.#choices.values()].some((choice) => !choice.finished);
+  }
+
+  /** The chunks for one Gemini stream chunk (possibly none). */
+  push(response: GenerateContentResponse): ChatCompletionChunk[] {
+    if (response.usageMetadata) this.#usage = response.usageMetadata;
+    const candidates = response.candidates ?? [];
+    // Gemini reports a blocked prompt once, in a chunk without candidates (wire-formats §1.7).
+    if (candidates.length === 0 && response.promptFeedback?.blockReason !== undefined) {
+      return this.#blocked();
+    }
+    return candidates.flatMap((candidate, position) => this.#candidate(candidate, position));
+  }
+
+  /** The usage-only chunk when usage was asked for; call once, after the last `push`. */
+  finish(): ChatCompletionChunk[] {
+    if (this.#closed || !this.#options.includeUsage) return [];
+    this.#closed = true;
+    return [{ ...this.#chunk([]), usage: toUsage(this.#usage) }];
+  }
+
+  #candidate(candidate: Candidate, position: number): ChatCompletionChunk[] {
+    const index = candidateIndex(candidate, position);
+    const [state, chunks] = this.#open(index);
+    // Anything after a choice's finish would contradict it; Gemini does not send it anyway.
+    if (state.finished) return chunks;
+    for (const delta of this.#deltas(state, candidate.content?.parts ?? [])) chunks.push(this.#choiceChunk(index, delta));
+    if (candidate.finishReason !== undefined) {
+      chunks.push(this.#close(index, state, mapFinishReason(candidate.finishReason, state.toolCalls > 0)));
+    }
+    return chunks;
+  }
+
+  #blocked(): ChatCompletionChunk[] {
+    const [state, chunks] = this.#open(0);
+    if (!state.finished) chunks.push(this.#close(0, state, 'content_filter'));
+    return chunks;
+  }
+
+  /** The choice's state, with its opening chunk when the choice is new. */
+  #open(index: number): [ChoiceState, ChatCompletionChunk[]] {
+    const known = this.#choices.get(index);
+    if (known) return [known, []];
+    const state: ChoiceState = { toolCalls: 0, finished: false };
+    this.#choices.set(index, state);
+    return [state, [this.#choiceChunk(index, { role: 'assistant', content: '' })]];
+  }
+
+  #close(index: number, state: ChoiceState, reason: FinishReason): ChatCompletionChunk {
+    state.finished = true;
+    this.#finishes += 1;
+    return this.#choiceChunk(index, {}, reason);
+  }
+
+  /** Deltas in part order: one per tool call, adjacent text (or thought) parts merged. */
+  #deltas(state: ChoiceState, parts: readonly Part[]): ChunkDelta[] {
+    const deltas: ChunkDelta[] = [];
+    for (const part of parts) {
+      const content = readPart(part);
+      if (content === undefined) continue;
+      if (content.kind === 'call') {
+        deltas.push({ tool_calls: [this.#toolCall(state, content.part)] });
+        continue;
+      }
+      if (content.text === '' || (content.kind === 'thought' && !this.#options.includeReasoning)) continue;
+      const key = content.kind === 'text' ? 'content' : 'reasoning_content';
+      const last = deltas.at(-1);
+      if (last !== undefined && key in last) last[key] = `${last[key] ?? ''}${content.text}`;
+      else deltas.push(key === 'content' ? { content: content.text } : { reasoning_content: content.text });
+    }
+    return deltas;
+  }
+
+  #toolCall(state: ChoiceState, part: FunctionCallPart): ChunkToolCall {
+    const index = state.toolCalls;
+    state.toolCalls += 1;
+    return { index, ...toToolCall(part, this.#ctx.newToken()) };
+  }
+
+  #choiceChunk(index: number, delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
+    return this.#chunk([{ index, delta, logprobs: null, finish_reason: finishReason }]);
+  }
+
+  #chunk(choices: ChunkChoice[]): ChatCompletionChunk {
+    const { id, created, model } = this.#ctx;
+    const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model, choices };
+    // With include_usage OpenAI puts `usage: null` on every chunk; without it, no field at all.
+    if (this.#options.includeUsage) chunk.usage = null;
+    return chunk;
+  }
+}

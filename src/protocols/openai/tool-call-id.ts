@@ -1,0 +1,28 @@
+/**
+ * @module Tool-call ids that carry Gemini 3's thought signature. OpenAI clients echo a tool
+ * call's id back with its result, and many drop fields they do not know, so the signature rides
+ * inside the id: `call_<random>` or `call_<random>.ts.<base64url signature>`. Pure.
+ */
+
+const MARK = '.ts.';
+
+function toBase64Url(base64: string): string {
+  return base64.replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  const base64 = text.replaceAll('-', '+').replaceAll('_', '/');
+  return base64 + '='.repeat((4 - (base64.length % 4)) % 4);
+}
+
+/** A tool-call id from a fresh random token and, when Gemini sent one, the signature. */
+export function encodeToolCallId(token: string, thoughtSignature: string | undefined): string {
+  const id = `call_${token}`;
+  return thoughtSignature ? `${id}${MARK}${toBase64Url(thoughtSignature)}` : id;
+}
+
+/** The thought signature inside a tool-call id, if it carries one. */
+export function signatureFromToolCallId(id: string): string | undefined {
+  const at = id.indexOf(MARK);
+  return at === -1 ? undefined : fromBase64Url(id.slice(at + MARK.length));
+}
