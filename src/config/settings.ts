@@ -29,6 +29,7 @@ export interface Settings {
   proxyUrlsFile: string;
   proxyKeys: readonly string[];
   allowUnauthenticated: boolean;
+  fetchImageUrls: boolean;
   maxAttempts: number;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
@@ -125,6 +126,12 @@ export const SETTINGS: SpecTable = {
     flag: 'allow-unauthenticated', env: 'GEMINI_PROXY_ALLOW_UNAUTHENTICATED', valueName: 'bool',
     defaultText: 'false', switch: true,
     help: 'allow a non-loopback --host without any --proxy-key',
+    parse: parseBoolean,
+  },
+  fetchImageUrls: {
+    flag: 'fetch-image-urls', env: 'GEMINI_PROXY_FETCH_IMAGE_URLS', valueName: 'bool',
+    defaultText: 'false', switch: true,
+    help: 'fetch http(s) image_url links of OpenAI requests (public addresses only, 20 MiB, 15 s)',
     parse: parseBoolean,
   },
   maxAttempts: {

@@ -18,6 +18,7 @@ import { Rotator, type StateChange } from '../upstream/rotator.js';
 import { App } from './app.js';
 import { ClientAuth } from './auth.js';
 import type { Route } from './router.js';
+import { ImageFetcher } from './image-fetch.js';
 import { ModelCatalog } from './model-catalog.js';
 import { geminiRoute } from './routes/gemini.js';
 import { openAiRoutes } from './routes/openai.js';
@@ -37,6 +38,8 @@ export interface DaemonOptions {
   readonly secrets: Secrets;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Replaces the image fetcher `--fetch-image-urls` builds (tests reach loopback with it). */
+  readonly imageFetcher?: ImageFetcher;
 }
 
 function logChange(log: Logger, change: StateChange): void {
@@ -55,6 +58,7 @@ export class Daemon {
   readonly #app: App;
   readonly #server: Server;
   readonly #secrets: Secrets;
+  readonly #imageFetcher: ImageFetcher | undefined;
 
   constructor(options: DaemonOptions) {
     const { config, lists, log } = options;
@@ -63,6 +67,7 @@ export class Daemon {
     this.#log = log;
     this.#secrets = options.secrets;
     this.#rememberSecrets(lists);
+    this.#imageFetcher = options.imageFetcher ?? (config.fetchImageUrls ? new ImageFetcher() : undefined);
     const secrets = (): Iterable<string> => this.#secrets.values();
     this.rotator = new Rotator(lists.keys, lists.relays, { now, onChange: (change) => logChange(log, change) });
     this.#pools = new UpstreamPools(config);
@@ -101,6 +106,7 @@ export class Daemon {
         maxBodyBytes: this.#config.maxBodyBytes,
         aliases,
         resolveModel: (name) => aliases[name] ?? name,
+        imageFetcher: this.#imageFetcher,
       }));
     }
     if (this.#config.protocols.includes('gemini')) {
@@ -152,6 +158,7 @@ export class Daemon {
     this.#server.closeAllConnections();
     await closed;
     await this.#pools.destroy();
+    await this.#imageFetcher?.close();
     this.#log.info({ drained: inflight }, 'stopped');
   }
 }

@@ -6,6 +6,7 @@ import { defaultSettings, type Settings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Secrets } from '../../src/log/secrets.js';
 import { Daemon } from '../../src/server/daemon.js';
+import type { ImageFetcher } from '../../src/server/image-fetch.js';
 import { LogSink } from './log-sink.js';
 
 export interface ProxyOptions {
@@ -16,6 +17,7 @@ export interface ProxyOptions {
   aliases?: Record<string, string>;
   now?: () => number;
   random?: () => number;
+  imageFetcher?: ImageFetcher;
 }
 
 export interface TestProxy {
@@ -67,6 +69,7 @@ export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
     log,
     secrets,
     ...(options.now && { now: options.now }),
+    ...(options.imageFetcher && { imageFetcher: options.imageFetcher }),
     // No jitter by default: back-offs are 0 ms, so tests never wait on a timer.
     random: options.random ?? (() => 0),
   });

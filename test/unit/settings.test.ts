@@ -83,6 +83,7 @@ describe('defaultSettings', () => {
       proxyUrlsFile: 'proxy_urls.txt',
       proxyKeys: [],
       allowUnauthenticated: false,
+      fetchImageUrls: false,
       maxAttempts: 3,
       requestTimeoutMs: 900_000,
       connectTimeoutMs: 10_000,

@@ -17,7 +17,9 @@ import type { CompletionContext } from '../../protocols/openai/types.js';
 import type { DispatchResult, Dispatcher } from '../../upstream/dispatch.js';
 import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
+import type { ImageFetcher } from '../image-fetch.js';
 import type { ModelCatalog } from '../model-catalog.js';
+import { inlineImageUrls } from './openai-images.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
 import { streamChat } from './openai-stream.js';
@@ -31,6 +33,8 @@ export interface OpenAiRouteDeps {
   readonly maxBodyBytes: number;
   readonly aliases: Readonly<Record<string, string>>;
   readonly resolveModel: ModelResolver;
+  /** Present when `--fetch-image-urls` is on. */
+  readonly imageFetcher: ImageFetcher | undefined;
 }
 
 /** A fresh random token for response and tool-call ids. */
@@ -56,6 +60,7 @@ async function post(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, v
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const json = parseJsonObject(await readBody(ctx.req, deps.maxBodyBytes, ctx.signal));
+  if (deps.imageFetcher) await inlineImageUrls(json, deps.imageFetcher, ctx.signal);
   const request = translateChatRequest(json, deps.resolveModel);
   const verb = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   const result = await post(ctx, deps, request.model, verb, request.body);
