@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   GP_BODY_TOO_LARGE: { status: 413, summary: 'the request body is over the limit' },
   GP_KEYS_COOLING: { status: 429, summary: 'every usable key is rate-limited' },
   GP_UPSTREAM_UNREACHABLE: { status: 502, summary: 'no relay could be reached' },
+  GP_UPSTREAM_BAD_ANSWER: { status: 502, summary: 'the upstream answer could not be read' },
   GP_NO_KEY_AVAILABLE: { status: 503, summary: 'no API key is usable' },
   GP_SHUTTING_DOWN: { status: 503, summary: 'the proxy is shutting down' },
   GP_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },

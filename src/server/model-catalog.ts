@@ -5,6 +5,7 @@
 
 import type { ListModelsResponse, Model } from '../protocols/gemini/types.js';
 import type { AttemptTrail, DispatchResult, Dispatcher } from '../upstream/dispatch.js';
+import { readUpstreamJson } from './upstream-json.js';
 
 const LIST_PATH = '/v1beta/models?pageSize=1000';
 
@@ -32,7 +33,7 @@ export class ModelCatalog {
       trail,
     );
     if (result.kind === 'answer') return result;
-    const response = (await result.body.json()) as ListModelsResponse;
+    const response = await readUpstreamJson<ListModelsResponse>(result.body);
     const models = response.models ?? [];
     this.#cached = { models, until: this.#now() + this.#ttlMs };
     return { kind: 'models', models };

@@ -208,4 +208,12 @@ describe('openai SDK through the proxy', () => {
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it('an upstream 200 that is not JSON is a 502, not a 500', async () => {
+    upstream.next((_request, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops'));
+    const error = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error).toMatchObject({ status: 502, type: 'server_error' });
+    expect(proxy.logs.lines.some((line) => line.level === 'error')).toBe(false);
+  });
 });

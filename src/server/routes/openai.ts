@@ -19,6 +19,7 @@ import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import type { ImageFetcher } from '../image-fetch.js';
 import type { ModelCatalog } from '../model-catalog.js';
+import { readUpstreamJson } from '../upstream-json.js';
 import { inlineImageUrls } from './openai-images.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
@@ -72,7 +73,7 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
     newToken,
   };
   if (request.stream) return streamChat(ctx, result.body, completion, request);
-  const response = (await result.body.json()) as GenerateContentResponse;
+  const response = await readUpstreamJson<GenerateContentResponse>(result.body);
   sendJson(ctx.res, 200, toChatCompletion(response, completion, { includeReasoning: request.includeReasoning }));
 }
 
@@ -81,7 +82,7 @@ async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<v
   const request = translateEmbeddingsRequest(json, deps.resolveModel);
   const result = await post(ctx, deps, request.model, 'batchEmbedContents', request.body);
   if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-  const response = (await result.body.json()) as BatchEmbedContentsResponse;
+  const response = await readUpstreamJson<BatchEmbedContentsResponse>(result.body);
   sendJson(ctx.res, 200, toEmbeddingsResponse(response, request));
 }
 
