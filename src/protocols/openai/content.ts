@@ -9,13 +9,16 @@ import { badRequest, isObject, readString } from './read.js';
 const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)((?:;[^,;]*)*);base64,/i;
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
+const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'mif1', 'msf1', 'avif']);
+
 /** Magic numbers of the image formats Gemini reads, checked on the first decoded bytes. */
 const IMAGE_MAGIC: readonly (readonly [string, (bytes: Buffer) => boolean])[] = [
   ['png', (b) => b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]))],
   ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
   ['gif', (b) => b.subarray(0, 3).toString('latin1') === 'GIF'],
   ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
-  ['heic', (b) => b.subarray(4, 8).toString('latin1') === 'ftyp'],
+  // ISO media files all start with `ftyp`; the brand after it tells an image from a video.
+  ['heic', (b) => b.subarray(4, 8).toString('latin1') === 'ftyp' && HEIF_BRANDS.has(b.subarray(8, 12).toString('latin1'))],
 ];
 
 interface DataUrl {

@@ -45,6 +45,8 @@ function thinking(body: Json, model: string): ThinkingConfig | undefined {
   if (effort !== undefined) {
     if (BUDGETS[effort] === undefined) throw badRequest('reasoning_effort', 'reasoning_effort must be none, minimal, low, medium, high, xhigh or max');
     if (/gemini-3/.test(model)) config.thinkingLevel = LEVELS[effort];
+    // 2.5 Pro cannot stop thinking: "none" asks for its smallest budget instead.
+    else if (effort === 'none' && /2\.5-pro/.test(model)) config.thinkingBudget = 128;
     else config.thinkingBudget = BUDGETS[effort];
   }
   const budget = readNumber(explicit?.['thinking_budget'], 'google.thinking_config.thinking_budget', { integer: true, min: -1 });
@@ -98,9 +100,9 @@ function declaration(value: unknown, param: string): NonNullable<Tool['functionD
 
 /** `tools` (and the legacy `functions`) → one Gemini tool holding every declaration. */
 export function tools(body: Json): Tool[] | undefined {
-  const list = readArray(body['tools'], 'tools') ?? readArray(body['functions'], 'functions');
-  if (list === undefined || list.length === 0) return undefined;
-  const param = body['tools'] !== undefined ? 'tools' : 'functions';
+  const modern = readArray(body['tools'], 'tools') ?? [];
+  const [list, param] = modern.length > 0 ? [modern, 'tools'] : [readArray(body['functions'], 'functions') ?? [], 'functions'];
+  if (list.length === 0) return undefined;
   return [{ functionDeclarations: list.map((item, index) => declaration(item, `${param}[${index}]`)) }];
 }
 

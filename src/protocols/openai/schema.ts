@@ -25,17 +25,32 @@ const DROPPED = new Set([
   'contentEncoding',
   'examples',
   'strict',
+  'dependencies',
+  'minContains',
+  'maxContains',
 ]);
 
 /** Keywords whose value is a map of names to subschemas. */
 const SCHEMA_MAPS = new Set(['properties']);
 /** Keywords whose value is one subschema or a list of them. */
-const SCHEMA_VALUES = new Set(['items', 'prefixItems', 'anyOf', 'oneOf', 'allOf']);
+const SCHEMA_VALUES = new Set(['items', 'prefixItems', 'additionalItems', 'contains', 'anyOf', 'oneOf', 'allOf']);
 
-/** Beyond this depth `$ref`s are not followed (recursive schemas). */
-const MAX_REF_DEPTH = 8;
+/**
+ * Inlining stops at a reference already being expanded on the current path (a recursive
+ * schema) and after this many inlined references in all, since a few refs that each use
+ * another several times grow exponentially.
+ */
+const MAX_INLINED_REFS = 200;
 
 type Defs = Readonly<Record<string, unknown>>;
+
+interface Walk {
+  readonly defs: Defs;
+  /** References being expanded on the path from the root to this node. */
+  readonly path: ReadonlySet<string>;
+  /** Inlined references left for the whole schema. */
+  budget: { left: number };
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -51,28 +66,29 @@ function resolveRef(ref: string, defs: Defs): unknown {
   return match?.[1] === undefined ? undefined : defs[match[1]];
 }
 
-function cleanNode(node: unknown, defs: Defs, depth: number): unknown {
-  if (Array.isArray(node)) return node.map((item) => cleanNode(item, defs, depth));
+function cleanRef(node: Record<string, unknown>, ref: string, walk: Walk): unknown {
+  const target = walk.path.has(ref) || walk.budget.left <= 0 ? undefined : resolveRef(ref, walk.defs);
+  // A recursive, unresolvable or over-budget reference becomes "anything": looser, never wrong.
+  if (target === undefined) return {};
+  walk.budget.left--;
+  const { $ref: _ref, ...siblings } = node;
+  return cleanNode({ ...(isRecord(target) ? target : {}), ...siblings }, { ...walk, path: new Set([...walk.path, ref]) });
+}
+
+function cleanNode(node: unknown, walk: Walk): unknown {
+  if (Array.isArray(node)) return node.map((item) => cleanNode(item, walk));
   if (!isRecord(node)) return node;
   const ref = node['$ref'];
-  if (typeof ref === 'string') {
-    const target = depth < MAX_REF_DEPTH ? resolveRef(ref, defs) : undefined;
-    // An unresolvable or too-deep reference becomes "anything": looser, never wrong.
-    if (target === undefined) return {};
-    const { $ref: _ref, ...siblings } = node;
-    return cleanNode({ ...(isRecord(target) ? target : {}), ...siblings }, defs, depth + 1);
-  }
+  if (typeof ref === 'string') return cleanRef(node, ref, walk);
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (DROPPED.has(key) || key === '$defs' || key === 'definitions') continue;
     if (key === 'const') {
       result['enum'] = [value]; // the same constraint, in a keyword Gemini knows
     } else if (SCHEMA_MAPS.has(key) && isRecord(value)) {
-      result[key] = Object.fromEntries(
-        Object.entries(value).map(([name, sub]) => [name, cleanNode(sub, defs, depth)]),
-      );
+      result[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, cleanNode(sub, walk)]));
     } else {
-      result[key] = SCHEMA_VALUES.has(key) ? cleanNode(value, defs, depth) : value;
+      result[key] = SCHEMA_VALUES.has(key) ? cleanNode(value, walk) : value;
     }
   }
   return result;
@@ -81,5 +97,5 @@ function cleanNode(node: unknown, defs: Defs, depth: number): unknown {
 /** A copy of `schema` that Gemini accepts. */
 export function cleanSchema(schema: unknown): unknown {
   if (!isRecord(schema)) return schema;
-  return cleanNode(schema, definitions(schema), 0);
+  return cleanNode(schema, { defs: definitions(schema), path: new Set(), budget: { left: MAX_INLINED_REFS } });
 }

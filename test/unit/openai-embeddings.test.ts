@@ -1,0 +1,116 @@
+/** OpenAI embeddings ↔ Gemini batchEmbedContents (wire-formats §2.8). */
+
+import { describe, expect, it } from 'vitest';
+import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../src/protocols/openai/embeddings.js';
+import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
+import { resolve } from '../fixtures/openai-requests/chat-requests.js';
+
+const MODEL = 'gemini-embedding-001';
+
+/** What the openai SDK does with a base64 embedding: raw little-endian float32. */
+function decodeFloat32(base64: string): number[] {
+  const bytes = Buffer.from(base64, 'base64');
+  return Array.from({ length: bytes.length / 4 }, (_v, i) => bytes.readFloatLE(i * 4));
+}
+
+describe('translateEmbeddingsRequest', () => {
+  it('a string input → one request', () => {
+    expect(translateEmbeddingsRequest({ model: MODEL, input: 'hello' }, resolve)).toStrictEqual({
+      model: MODEL,
+      requestedModel: MODEL,
+      base64: false,
+      body: { requests: [{ model: `models/${MODEL}`, content: { parts: [{ text: 'hello' }] } }] },
+    });
+  });
+
+  it('a list of strings → one request per input, in order; dimensions → outputDimensionality', () => {
+    const request = translateEmbeddingsRequest({ model: `models/${MODEL}`, input: ['one', 'two', ''], dimensions: 256, encoding_format: 'base64' }, resolve);
+    expect(request).toStrictEqual({
+      model: MODEL,
+      requestedModel: `models/${MODEL}`,
+      base64: true,
+      body: {
+        requests: ['one', 'two', ''].map((text) => ({ model: `models/${MODEL}`, content: { parts: [{ text }] }, outputDimensionality: 256 })),
+      },
+    });
+  });
+
+  it('an alias resolves; the client name is kept for the answer', () => {
+    const request = translateEmbeddingsRequest({ model: 'gpt-4o-mini', input: 'x' }, resolve);
+    expect([request.model, request.requestedModel, request.body.requests[0]?.model]).toEqual(['gemini-2.5-flash', 'gpt-4o-mini', 'models/gemini-2.5-flash']);
+  });
+
+  it('encoding_format float or absent → float; ignored fields are not sent', () => {
+    const request = translateEmbeddingsRequest({ model: MODEL, input: 'x', encoding_format: 'float', user: 'u-1' }, resolve);
+    expect(request.base64).toBe(false);
+    expect(request.body).toStrictEqual({ requests: [{ model: `models/${MODEL}`, content: { parts: [{ text: 'x' }] } }] });
+  });
+
+  it.each([
+    ['a token array', { input: [1, 2, 3] }, 'input', 'token arrays'],
+    ['a list of token arrays', { input: [[1, 2], [3]] }, 'input', 'token arrays'],
+    ['strings mixed with tokens', { input: ['a', 5] }, 'input', 'token arrays'],
+    ['an empty list', { input: [] }, 'input', 'non-empty array of strings'],
+    ['no input', {}, 'input', 'non-empty array of strings'],
+    ['an object', { input: { text: 'a' } }, 'input', 'non-empty array of strings'],
+    ['an unknown encoding', { input: 'a', encoding_format: 'binary' }, 'encoding_format', 'float or base64'],
+    ['zero dimensions', { input: 'a', dimensions: 0 }, 'dimensions', 'at least 1'],
+    ['fractional dimensions', { input: 'a', dimensions: 1.5 }, 'dimensions', 'an integer'],
+    ['a bad model', { input: 'a', model: 'a:b' }, 'model', 'Gemini model id'],
+    ['no model', { input: 'a', model: undefined }, 'model', 'model is required'],
+  ])('%s → 400', (_name, fields, param, message) => {
+    const error = proxyErrorOf(() => translateEmbeddingsRequest({ model: MODEL, ...fields }, resolve));
+    expect([error.status, error.code, error.param]).toEqual([400, 'GP_BAD_REQUEST', param]);
+    expect(error.message).toContain(message);
+  });
+});
+
+describe('toEmbeddingsResponse', () => {
+  const values = [[0.5, -1.25, 3], [0.1, 1e-7, -0.3333333432674408]];
+  const gemini = { embeddings: values.map((v) => ({ values: v })) };
+
+  it('float output: the values unchanged, index per input, usage 0', () => {
+    const request = translateEmbeddingsRequest({ model: 'gpt-4o-mini', input: ['a', 'b'] }, resolve);
+    expect(toEmbeddingsResponse(gemini, request)).toStrictEqual({
+      object: 'list',
+      data: [
+        { object: 'embedding', index: 0, embedding: values[0] },
+        { object: 'embedding', index: 1, embedding: values[1] },
+      ],
+      model: 'gpt-4o-mini',
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    });
+  });
+
+  it('base64 output: little-endian float32 that decodes back to the values', () => {
+    const request = translateEmbeddingsRequest({ model: MODEL, input: ['a', 'b'], encoding_format: 'base64' }, resolve);
+    const response = toEmbeddingsResponse(gemini, request);
+    const data = response['data'] as { embedding: unknown }[];
+    expect(data.map((item) => typeof item.embedding)).toEqual(['string', 'string']);
+    // 0.5 = 0x3F000000, little-endian bytes 00 00 00 3F.
+    expect(Buffer.from(data[0]?.embedding as string, 'base64').subarray(0, 4)).toEqual(Buffer.from([0x00, 0x00, 0x00, 0x3f]));
+    expect(data[0]?.embedding).toBe('AAAAPwAAoL8AAEBA');
+    data.forEach((item, i) => {
+      const decoded = decodeFloat32(item.embedding as string);
+      expect(decoded).toHaveLength(values[i]?.length ?? -1);
+      decoded.forEach((value, j) => expect(value).toBeCloseTo(values[i]?.[j] ?? Number.NaN, 6));
+    });
+    expect(decodeFloat32(data[1]?.embedding as string)[2]).toBe(-0.3333333432674408);
+    expect(response['usage']).toEqual({ prompt_tokens: 0, total_tokens: 0 });
+  });
+
+  it('the SDK decoder (Float32Array over the bytes) reads the same values', () => {
+    const request = translateEmbeddingsRequest({ model: MODEL, input: 'a', encoding_format: 'base64' }, resolve);
+    const data = toEmbeddingsResponse({ embeddings: [{ values: [1, -2, 0.25] }] }, request)['data'] as { embedding: string }[];
+    const bytes = Buffer.from(data[0]?.embedding ?? '', 'base64');
+    expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4))).toEqual([1, -2, 0.25]);
+  });
+
+  it('an embedding without values is empty; no embeddings is an empty list', () => {
+    const float = translateEmbeddingsRequest({ model: MODEL, input: 'a' }, resolve);
+    const base64 = translateEmbeddingsRequest({ model: MODEL, input: 'a', encoding_format: 'base64' }, resolve);
+    expect(toEmbeddingsResponse({ embeddings: [{}] }, float)['data']).toEqual([{ object: 'embedding', index: 0, embedding: [] }]);
+    expect(toEmbeddingsResponse({ embeddings: [{}] }, base64)['data']).toEqual([{ object: 'embedding', index: 0, embedding: '' }]);
+    expect(toEmbeddingsResponse({}, float)['data']).toEqual([]);
+  });
+});
