@@ -91,7 +91,7 @@ describe('keyId', () => {
 
   it('differs between keys and never contains the key', () => {
     expect(keyId('AIza-one')).not.toBe(keyId('AIza-two'));
-    const secret = 'AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY';
+    const secret = 'fakeSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY';
     const id = keyId(secret);
     expect(id).toHaveLength(12);
     for (let start = 0; start + 5 <= secret.length; start++) {
