@@ -48,9 +48,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
-async function throughput(base: string, connections: number): Promise<number> {
+const CHAT = '/v1/chat/completions';
+const CHAT_BODY = JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hello' }] });
+
+async function throughput(base: string, connections: number, path = GENERATE, body = BODY): Promise<number> {
   const result = await autocannon({
-    url: `${base}${GENERATE}`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' },
+    url: `${base}${path}`, method: 'POST', body, headers: { 'content-type': 'application/json' },
     connections, duration: DURATION,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${base}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -116,6 +119,10 @@ async function main(): Promise<void> {
   const loadedRss = rssMb(pid);
   console.log(`throughput c=50     direct ${directRps.toFixed(0)} req/s, proxy ${proxyRps.toFixed(0)} req/s, ratio ${(proxyRps / directRps).toFixed(3)}`);
   console.log(`cpu per request     ${cpuPerRequest.toFixed(1)} µs (proxy process)`);
+  const cpuBeforeChat = cpuSeconds(pid);
+  const chatRps = await throughput(proxied, 50, CHAT, CHAT_BODY);
+  const cpuPerChat = ((cpuSeconds(pid) - cpuBeforeChat) / (chatRps * DURATION)) * 1e6;
+  console.log(`openai chat c=50    ${chatRps.toFixed(0)} req/s (ratio to pass-through ${(chatRps / proxyRps).toFixed(2)}), ${cpuPerChat.toFixed(1)} µs cpu per request`);
 
   const [directLatency = [], proxyLatency = []] = await paired([direct, proxied]);
   const added = (p: number): number => percentile(proxyLatency, p) - percentile(directLatency, p);
