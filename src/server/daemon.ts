@@ -105,8 +105,9 @@ export class Daemon {
         catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now),
         maxBodyBytes: this.#config.maxBodyBytes,
         aliases,
-        resolveModel: (name) => aliases[name] ?? name,
+        resolveModel: (name) => (Object.hasOwn(aliases, name) ? aliases[name] ?? name : name),
         imageFetcher: this.#imageFetcher,
+        now,
       }));
     }
     if (this.#config.protocols.includes('gemini')) {

@@ -44,8 +44,9 @@ export interface ImageFetcherOptions {
 }
 
 export interface FetchedImage {
-  readonly mimeType: string;
-  readonly data: string;
+  /** The declared content type (the caller checks the bytes). */
+  readonly contentType: string;
+  readonly bytes: Buffer;
 }
 
 export class ImageFetcher {
@@ -76,7 +77,7 @@ export class ImageFetcher {
   };
 
   /** Fetches an image; throws ImageFetchError with a reason fit for the client. */
-  async fetch(url: string, signal: AbortSignal): Promise<FetchedImage> {
+  async fetch(url: string, signal: AbortSignal, maxBytes = this.#maxBytes): Promise<FetchedImage> {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new ImageFetchError('only http and https image URLs are fetched');
     const host = target.hostname.replace(/^\[|\]$/g, '');
@@ -94,10 +95,10 @@ export class ImageFetcher {
       }
       throw new ImageFetchError(`the image could not be fetched (${errorCode(error) ?? 'network error'})`);
     }
-    return this.#read(response);
+    return this.#read(response, Math.min(maxBytes, this.#maxBytes));
   }
 
-  async #read(response: Dispatcher.ResponseData): Promise<FetchedImage> {
+  async #read(response: Dispatcher.ResponseData, maxBytes: number): Promise<FetchedImage> {
     const type = String(response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (response.statusCode !== 200 || !type.startsWith('image/')) {
       await response.body.dump();
@@ -107,13 +108,13 @@ export class ImageFetcher {
     let size = 0;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > this.#maxBytes) {
+      if (size > maxBytes) {
         response.body.destroy();
-        throw new ImageFetchError(`the image is larger than ${this.#maxBytes} bytes`);
+        throw new ImageFetchError(`the image is larger than ${maxBytes} bytes`);
       }
       chunks.push(chunk);
     }
-    return { mimeType: type, data: Buffer.concat(chunks, size).toString('base64') };
+    return { contentType: type, bytes: Buffer.concat(chunks, size) };
   }
 
   async close(): Promise<void> {

@@ -19,40 +19,48 @@ describe('translateEmbeddingsRequest', () => {
       model: MODEL,
       requestedModel: MODEL,
       base64: false,
-      body: { requests: [{ model: `models/${MODEL}`, content: { parts: [{ text: 'hello' }] } }] },
+      batches: [{ requests: [{ model: `models/${MODEL}`, content: { parts: [{ text: 'hello' }] } }] }],
     });
   });
 
   it('a list of strings → one request per input, in order; dimensions → outputDimensionality', () => {
-    const request = translateEmbeddingsRequest({ model: `models/${MODEL}`, input: ['one', 'two', ''], dimensions: 256, encoding_format: 'base64' }, resolve);
+    const request = translateEmbeddingsRequest({ model: `models/${MODEL}`, input: ['one', 'two', 'three'], dimensions: 256, encoding_format: 'base64' }, resolve);
     expect(request).toStrictEqual({
       model: MODEL,
       requestedModel: `models/${MODEL}`,
       base64: true,
-      body: {
-        requests: ['one', 'two', ''].map((text) => ({ model: `models/${MODEL}`, content: { parts: [{ text }] }, outputDimensionality: 256 })),
-      },
+      batches: [{
+        requests: ['one', 'two', 'three'].map((text) => ({ model: `models/${MODEL}`, content: { parts: [{ text }] }, outputDimensionality: 256 })),
+      }],
     });
+  });
+
+  it('more than 100 inputs → batches of 100, in order; an empty string is a 400', () => {
+    const texts = Array.from({ length: 250 }, (_, i) => `t${i}`);
+    const request = translateEmbeddingsRequest({ model: MODEL, input: texts }, resolve);
+    expect(request.batches.map((batch) => batch.requests.length)).toEqual([100, 100, 50]);
+    expect(request.batches.flatMap((batch) => batch.requests.map((item) => item.content.parts?.[0]?.text))).toEqual(texts);
+    expect(proxyErrorOf(() => translateEmbeddingsRequest({ model: MODEL, input: ['a', ''] }, resolve)).param).toBe('input');
   });
 
   it('an alias resolves; the client name is kept for the answer', () => {
     const request = translateEmbeddingsRequest({ model: 'gpt-4o-mini', input: 'x' }, resolve);
-    expect([request.model, request.requestedModel, request.body.requests[0]?.model]).toEqual(['gemini-2.5-flash', 'gpt-4o-mini', 'models/gemini-2.5-flash']);
+    expect([request.model, request.requestedModel, request.batches[0]?.requests[0]?.model]).toEqual(['gemini-2.5-flash', 'gpt-4o-mini', 'models/gemini-2.5-flash']);
   });
 
   it('encoding_format float or absent → float; ignored fields are not sent', () => {
     const request = translateEmbeddingsRequest({ model: MODEL, input: 'x', encoding_format: 'float', user: 'u-1' }, resolve);
     expect(request.base64).toBe(false);
-    expect(request.body).toStrictEqual({ requests: [{ model: `models/${MODEL}`, content: { parts: [{ text: 'x' }] } }] });
+    expect(request.batches).toStrictEqual([{ requests: [{ model: `models/${MODEL}`, content: { parts: [{ text: 'x' }] } }] }]);
   });
 
   it.each([
     ['a token array', { input: [1, 2, 3] }, 'input', 'token arrays'],
     ['a list of token arrays', { input: [[1, 2], [3]] }, 'input', 'token arrays'],
     ['strings mixed with tokens', { input: ['a', 5] }, 'input', 'token arrays'],
-    ['an empty list', { input: [] }, 'input', 'non-empty array of strings'],
-    ['no input', {}, 'input', 'non-empty array of strings'],
-    ['an object', { input: { text: 'a' } }, 'input', 'non-empty array of strings'],
+    ['an empty list', { input: [] }, 'input', 'non-empty array of non-empty strings'],
+    ['no input', {}, 'input', 'non-empty array of non-empty strings'],
+    ['an object', { input: { text: 'a' } }, 'input', 'non-empty array of non-empty strings'],
     ['an unknown encoding', { input: 'a', encoding_format: 'binary' }, 'encoding_format', 'float or base64'],
     ['zero dimensions', { input: 'a', dimensions: 0 }, 'dimensions', 'at least 1'],
     ['fractional dimensions', { input: 'a', dimensions: 1.5 }, 'dimensions', 'an integer'],
@@ -71,7 +79,7 @@ describe('toEmbeddingsResponse', () => {
 
   it('float output: the values unchanged, index per input, usage 0', () => {
     const request = translateEmbeddingsRequest({ model: 'gpt-4o-mini', input: ['a', 'b'] }, resolve);
-    expect(toEmbeddingsResponse(gemini, request)).toStrictEqual({
+    expect(toEmbeddingsResponse([gemini], request)).toStrictEqual({
       object: 'list',
       data: [
         { object: 'embedding', index: 0, embedding: values[0] },
@@ -84,7 +92,7 @@ describe('toEmbeddingsResponse', () => {
 
   it('base64 output: little-endian float32 that decodes back to the values', () => {
     const request = translateEmbeddingsRequest({ model: MODEL, input: ['a', 'b'], encoding_format: 'base64' }, resolve);
-    const response = toEmbeddingsResponse(gemini, request);
+    const response = toEmbeddingsResponse([gemini], request);
     const data = response['data'] as { embedding: unknown }[];
     expect(data.map((item) => typeof item.embedding)).toEqual(['string', 'string']);
     // 0.5 = 0x3F000000, little-endian bytes 00 00 00 3F.
@@ -101,7 +109,7 @@ describe('toEmbeddingsResponse', () => {
 
   it('the SDK decoder (Float32Array over the bytes) reads the same values', () => {
     const request = translateEmbeddingsRequest({ model: MODEL, input: 'a', encoding_format: 'base64' }, resolve);
-    const data = toEmbeddingsResponse({ embeddings: [{ values: [1, -2, 0.25] }] }, request)['data'] as { embedding: string }[];
+    const data = toEmbeddingsResponse([{ embeddings: [{ values: [1, -2, 0.25] }] }], request)['data'] as { embedding: string }[];
     const bytes = Buffer.from(data[0]?.embedding ?? '', 'base64');
     expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4))).toEqual([1, -2, 0.25]);
   });
@@ -109,8 +117,8 @@ describe('toEmbeddingsResponse', () => {
   it('an embedding without values is empty; no embeddings is an empty list', () => {
     const float = translateEmbeddingsRequest({ model: MODEL, input: 'a' }, resolve);
     const base64 = translateEmbeddingsRequest({ model: MODEL, input: 'a', encoding_format: 'base64' }, resolve);
-    expect(toEmbeddingsResponse({ embeddings: [{}] }, float)['data']).toEqual([{ object: 'embedding', index: 0, embedding: [] }]);
-    expect(toEmbeddingsResponse({ embeddings: [{}] }, base64)['data']).toEqual([{ object: 'embedding', index: 0, embedding: '' }]);
-    expect(toEmbeddingsResponse({}, float)['data']).toEqual([]);
+    expect(toEmbeddingsResponse([{ embeddings: [{}] }], float)['data']).toEqual([{ object: 'embedding', index: 0, embedding: [] }]);
+    expect(toEmbeddingsResponse([{ embeddings: [{}] }], base64)['data']).toEqual([{ object: 'embedding', index: 0, embedding: '' }]);
+    expect(toEmbeddingsResponse([{}], float)['data']).toEqual([]);
   });
 });

@@ -41,10 +41,8 @@ describe('generationConfig: sampling and length', () => {
       .toStrictEqual({ candidateCount: 3, seed: -7, presencePenalty: 2, frequencyPenalty: -2 });
   });
 
-  it('logprobs with top_logprobs; top_logprobs alone means nothing', () => {
-    expect(generationConfig({ logprobs: true, top_logprobs: 5 }, FLASH)).toStrictEqual({ responseLogprobs: true, logprobs: 5 });
-    expect(generationConfig({ logprobs: true }, FLASH)).toStrictEqual({ responseLogprobs: true });
-    expect(generationConfig({ logprobs: false, top_logprobs: 5 }, FLASH)).toStrictEqual({});
+  it('logprobs and top_logprobs are ignored (no log probabilities are returned)', () => {
+    expect(generationConfig({ logprobs: true, top_logprobs: 5 }, FLASH)).toStrictEqual({});
   });
 
   it.each([
@@ -58,7 +56,6 @@ describe('generationConfig: sampling and length', () => {
     [{ seed: '1' }, 'seed'],
     [{ presence_penalty: 2.01 }, 'presence_penalty'],
     [{ frequency_penalty: -2.01 }, 'frequency_penalty'],
-    [{ logprobs: true, top_logprobs: -1 }, 'top_logprobs'],
     [{ stop: 5 }, 'stop'],
     [{ stop: [['a']] }, 'stop'],
   ])('%j → 400 at %s', (body, param) => {
@@ -213,21 +210,23 @@ describe('tools', () => {
 });
 
 describe('toolConfig', () => {
+  const DECLARED = [{ functionDeclarations: ['get_weather', 'a', 'b', 'f'].map((name) => ({ name })) }];
+
   it.each([
     ['none', 'NONE'],
     ['auto', 'AUTO'],
     ['required', 'ANY'],
   ] as const)('tool_choice %s → mode %s', (choice, mode) => {
-    expect(toolConfig({ tool_choice: choice })).toStrictEqual({ functionCallingConfig: { mode } });
+    expect(toolConfig({ tool_choice: choice }, DECLARED)).toStrictEqual({ functionCallingConfig: { mode } });
   });
 
   it('no tool_choice → none', () => {
-    expect(toolConfig({})).toBeUndefined();
-    expect(toolConfig({ tool_choice: null })).toBeUndefined();
+    expect(toolConfig({}, DECLARED)).toBeUndefined();
+    expect(toolConfig({ tool_choice: null }, DECLARED)).toBeUndefined();
   });
 
   it('one named function → ANY restricted to it', () => {
-    expect(toolConfig({ tool_choice: { type: 'function', function: { name: 'get_weather' } } }))
+    expect(toolConfig({ tool_choice: { type: 'function', function: { name: 'get_weather' } } }, DECLARED))
       .toStrictEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } });
   });
 
@@ -237,19 +236,19 @@ describe('toolConfig', () => {
         type: 'allowed_tools',
         allowed_tools: { mode, tools: [{ type: 'function', function: { name: 'a' } }, { type: 'function', function: { name: 'b' } }] },
       },
-    });
+    }, DECLARED);
     expect(allowed('required')).toStrictEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['a', 'b'] } });
     expect(allowed('auto')).toStrictEqual({ functionCallingConfig: { mode: 'AUTO' } });
   });
 
   it('legacy function_call: none, auto, or {name}', () => {
-    expect(toolConfig({ function_call: 'none' })).toStrictEqual({ functionCallingConfig: { mode: 'NONE' } });
-    expect(toolConfig({ function_call: 'auto' })).toStrictEqual({ functionCallingConfig: { mode: 'AUTO' } });
-    expect(toolConfig({ function_call: { name: 'f' } })).toStrictEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['f'] } });
+    expect(toolConfig({ function_call: 'none' }, DECLARED)).toStrictEqual({ functionCallingConfig: { mode: 'NONE' } });
+    expect(toolConfig({ function_call: 'auto' }, DECLARED)).toStrictEqual({ functionCallingConfig: { mode: 'AUTO' } });
+    expect(toolConfig({ function_call: { name: 'f' } }, DECLARED)).toStrictEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['f'] } });
   });
 
   it('tool_choice wins over the legacy function_call', () => {
-    expect(toolConfig({ tool_choice: 'none', function_call: { name: 'f' } })).toStrictEqual({ functionCallingConfig: { mode: 'NONE' } });
+    expect(toolConfig({ tool_choice: 'none', function_call: { name: 'f' } }, DECLARED)).toStrictEqual({ functionCallingConfig: { mode: 'NONE' } });
   });
 
   it.each([
@@ -260,11 +259,27 @@ describe('toolConfig', () => {
     [{ tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function' }] } } }, 'tool_choice.allowed_tools.tools[0]'],
     [{ function_call: 'sometimes' }, 'function_call'],
   ])('%j → 400 at %s', (body, param) => {
-    expect(paramAt(() => toolConfig(body))).toEqual([400, param]);
+    expect(paramAt(() => toolConfig(body, DECLARED))).toEqual([400, param]);
   });
 });
 
 describe('review fixes', () => {
+  it('tool_choice without tools means nothing; naming an undeclared function is a 400', () => {
+    expect(toolConfig({ tool_choice: 'required' }, undefined)).toBeUndefined();
+    expect(proxyErrorOf(() => toolConfig({ tool_choice: { type: 'function', function: { name: 'x' } } }, [{ functionDeclarations: [{ name: 'y' }] }])).param)
+      .toBe('tool_choice');
+  });
+
+  it('extra_body.google sent literally, and thinking_level, are read', () => {
+    expect(generationConfig({ extra_body: { google: { thinking_config: { thinking_level: 'low', include_thoughts: true } } } }, 'gemini-3-pro').thinkingConfig)
+      .toEqual({ thinkingLevel: 'LOW', includeThoughts: true });
+  });
+
+  it('an empty stop string and a seed beyond int32 are 400s', () => {
+    expect(proxyErrorOf(() => generationConfig({ stop: '' }, 'm')).param).toBe('stop');
+    expect(proxyErrorOf(() => generationConfig({ seed: 2 ** 40 }, 'm')).param).toBe('seed');
+  });
+
   it('legacy functions are used when tools is empty or null, and errors name functions[i]', () => {
     expect(tools({ tools: [], functions: [{ name: 'f' }] })).toEqual([{ functionDeclarations: [{ name: 'f' }] }]);
     expect(proxyErrorOf(() => tools({ tools: null, functions: [{ name: 'a b' }] })).param).toBe('functions[0].function.name');

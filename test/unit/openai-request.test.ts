@@ -38,7 +38,19 @@ describe('translateChatRequest: what the route needs besides the body', () => {
       includeUsage: false,
       includeReasoning: false,
       body: undefined,
+      imageLinks: [],
     });
+  });
+
+  it('with fetching on, http(s) image links come back as parts to fill; off, they are a 400', () => {
+    const messages = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://img.example/cat.png' } }, { type: 'image_url', image_url: 'https://img.example/dog.png' }] }];
+    const request = translateChatRequest({ model: 'gemini-2.5-flash', messages }, resolve, { fetchImageUrls: true });
+    expect(request.imageLinks.map((link) => [link.url, link.param])).toEqual([
+      ['https://img.example/cat.png', 'messages[0].content[0].image_url.url'],
+      ['https://img.example/dog.png', 'messages[0].content[1].image_url'],
+    ]);
+    expect(request.body.contents[0]?.parts?.[0]).toBe(request.imageLinks[0]?.part);
+    expect(() => translateChatRequest({ model: 'gemini-2.5-flash', messages }, resolve)).toThrow(/not fetched/);
   });
 
   it('stream with stream_options.include_usage', () => {

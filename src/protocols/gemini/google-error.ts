@@ -3,6 +3,8 @@
  * array-wrapped) into the few fields the error policy needs. Pure; tolerant of any input.
  */
 
+import { isObject, type Json } from '../json.js';
+
 /** What the policy needs from a Google error body. */
 export interface GoogleError {
   readonly code: number | undefined;
@@ -17,11 +19,7 @@ export interface GoogleError {
   readonly retryDelayMs: number | undefined;
 }
 
-type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';

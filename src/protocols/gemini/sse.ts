@@ -11,6 +11,7 @@
  * so the cost is linear in the body however it is chunked.
  */
 
+import { isObject } from '../json.js';
 import { parseGoogleError } from './google-error.js';
 import type { GenerateContentResponse } from './types.js';
 
@@ -31,9 +32,6 @@ const RAW_LIMIT = 64 * 1024;
 /** What one event is: an item, nothing to report, or text that is not SSE at all. */
 type EventOutcome = StreamItem | 'ignored' | 'raw';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function upstreamError(message: string): StreamItem {
   return { kind: 'error', status: 502, message, rpcStatus: 'UNAVAILABLE' };

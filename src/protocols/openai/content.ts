@@ -9,17 +9,32 @@ import { badRequest, isObject, readString } from './read.js';
 const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)((?:;[^,;]*)*);base64,/i;
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
-const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'mif1', 'msf1', 'avif']);
+const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc']);
+const HEIF_BRANDS = new Set(['mif1', 'msf1']);
 
-/** Magic numbers of the image formats Gemini reads, checked on the first decoded bytes. */
-const IMAGE_MAGIC: readonly (readonly [string, (bytes: Buffer) => boolean])[] = [
-  ['png', (b) => b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]))],
-  ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
-  ['gif', (b) => b.subarray(0, 3).toString('latin1') === 'GIF'],
-  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
+/**
+ * The image type read from the first bytes (formats Gemini takes), or undefined. The bytes
+ * decide, not the declared type: `image/jpg` or a video labelled `image/png` would be refused
+ * upstream, after a key was used.
+ */
+export function imageMimeType(head: Buffer): string | undefined {
+  const ascii = (from: number, to: number): string => head.subarray(from, to).toString('latin1');
+  if (head.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]))) return 'image/png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 3) === 'GIF') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
   // ISO media files all start with `ftyp`; the brand after it tells an image from a video.
-  ['heic', (b) => b.subarray(4, 8).toString('latin1') === 'ftyp' && HEIF_BRANDS.has(b.subarray(8, 12).toString('latin1'))],
-];
+  if (ascii(4, 8) === 'ftyp' && HEIC_BRANDS.has(ascii(8, 12))) return 'image/heic';
+  if (ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'image/heif';
+  return undefined;
+}
+
+/** An http(s) image link, left for the caller to fetch into `part` (when fetching is on). */
+export interface ImageLink {
+  readonly part: Part;
+  readonly url: string;
+  readonly param: string;
+}
 
 interface DataUrl {
   mimeType: string;
@@ -34,16 +49,22 @@ function parseDataUrl(url: string, param: string): DataUrl {
   return { mimeType: match[1].toLowerCase(), data };
 }
 
-function imagePart(value: unknown, param: string): Part {
-  const url = isObject(value) ? readString(value['url'], `${param}.url`) : readString(value, param);
-  if (!url) throw badRequest(`${param}.url`, `${param}.url is required`);
-  if (/^https?:/i.test(url)) {
-    throw badRequest(`${param}.url`, 'image URLs are not fetched by this proxy; send the image inline as a data: URL (base64)');
+function imagePart(value: unknown, param: string, links: ImageLink[] | undefined): Part {
+  const where = isObject(value) ? `${param}.url` : param;
+  const url = isObject(value) ? readString(value['url'], where) : readString(value, param);
+  if (!url) throw badRequest(where, `${where} is required`);
+  if (/^https?:\/\//i.test(url)) {
+    if (links === undefined) {
+      throw badRequest(where, 'image URLs are not fetched by this proxy; send the image inline as a data: URL (base64)');
+    }
+    const part: Part = { inlineData: { mimeType: '', data: '' } };
+    links.push({ part, url, param: where });
+    return part;
   }
-  const { mimeType, data } = parseDataUrl(url, `${param}.url`);
-  const head = Buffer.from(data.slice(0, 16), 'base64');
-  if (!mimeType.startsWith('image/') || !IMAGE_MAGIC.some(([, matches]) => matches(head))) {
-    throw badRequest(`${param}.url`, `${param}.url does not hold an image (png, jpeg, gif, webp or heic)`);
+  const { mimeType: declared, data } = parseDataUrl(url, where);
+  const mimeType = imageMimeType(Buffer.from(data.slice(0, 16), 'base64'));
+  if (!declared.startsWith('image/') || mimeType === undefined) {
+    throw badRequest(where, `${where} does not hold an image (png, jpeg, gif, webp or heic)`);
   }
   return { inlineData: { mimeType, data } };
 }
@@ -64,13 +85,13 @@ function filePart(value: unknown, param: string): Part {
   return { inlineData: parseDataUrl(fileData, `${param}.file_data`) };
 }
 
-function part(value: unknown, param: string): Part {
+function part(value: unknown, param: string, links: ImageLink[] | undefined): Part {
   if (!isObject(value)) throw badRequest(param, `${param} must be an object`);
   switch (value['type']) {
     case 'text':
       return { text: readString(value['text'], `${param}.text`) ?? '' };
     case 'image_url':
-      return imagePart(value['image_url'], `${param}.image_url`);
+      return imagePart(value['image_url'], `${param}.image_url`, links);
     case 'input_audio':
       return audioPart(value['input_audio'], `${param}.input_audio`);
     case 'file':
@@ -80,11 +101,14 @@ function part(value: unknown, param: string): Part {
   }
 }
 
-/** User content → parts. */
-export function contentParts(content: unknown, param: string): Part[] {
+/**
+ * User content → parts. With `links`, http(s) image URLs are allowed and collected there for
+ * the caller to fetch; without, they are a 400.
+ */
+export function contentParts(content: unknown, param: string, links?: ImageLink[]): Part[] {
   if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
   if (!Array.isArray(content)) throw badRequest(param, `${param} must be a string or an array of parts`);
-  return content.map((item, index) => part(item, `${param}[${index}]`)).filter((item) => item.text !== '');
+  return content.map((item, index) => part(item, `${param}[${index}]`, links)).filter((item) => item.text !== '');
 }
 
 /** Content that may only be text (system, tool, assistant): a string or text parts, joined. */

@@ -11,7 +11,7 @@ export interface OpenAiError {
 }
 
 /** OpenAI's error type for an HTTP status. */
-function typeFor(status: number): string {
+export function typeFor(status: number): string {
   if (status === 429) return 'rate_limit_error';
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';

@@ -5,8 +5,8 @@
  */
 
 import type { Content, Part } from '../gemini/types.js';
-import { contentParts, textOf } from './content.js';
-import { badRequest, isObject, readArray, readString, type Json } from './read.js';
+import { contentParts, textOf, type ImageLink } from './content.js';
+import { badRequest, checkDepth, isObject, readArray, readString, type Json } from './read.js';
 import { signatureFromToolCallId } from './tool-call-id.js';
 
 /** Google's documented stand-in when a function call in history has no signature of its own. */
@@ -17,6 +17,11 @@ export interface TranslatedMessages {
   systemInstruction?: Content;
 }
 
+export interface MessageOptions {
+  /** Where http(s) image links go when fetching is on; undefined refuses them. */
+  readonly imageLinks?: ImageLink[];
+}
+
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 interface State {
@@ -24,6 +29,7 @@ interface State {
   readonly system: Part[];
   /** tool_call_id → function name, from earlier assistant messages. */
   readonly callNames: Map<string, string>;
+  readonly imageLinks: ImageLink[] | undefined;
 }
 
 function push(state: State, role: 'user' | 'model', parts: Part[]): void {
@@ -62,6 +68,7 @@ function parseArguments(value: unknown, param: string): Record<string, unknown> 
     throw badRequest(param, `${param} is not valid JSON`);
   }
   if (!isObject(parsed)) throw badRequest(param, `${param} must encode a JSON object`);
+  checkDepth(parsed, param);
   return parsed;
 }
 
@@ -90,6 +97,7 @@ function functionResponsePart(message: Json, param: string, state: State): Part 
   } catch {
     // Plain text stays text.
   }
+  checkDepth(output, `${param}.content`);
   return { functionResponse: { name, response: isObject(output) ? output : { output } } };
 }
 
@@ -108,7 +116,7 @@ function translateOne(message: unknown, index: number, state: State): void {
       return;
     }
     case 'user':
-      return push(state, 'user', contentParts(message['content'], `${param}.content`));
+      return push(state, 'user', contentParts(message['content'], `${param}.content`, state.imageLinks));
     case 'assistant':
       return push(state, 'model', assistantParts(message, param, state));
     default:
@@ -117,10 +125,10 @@ function translateOne(message: unknown, index: number, state: State): void {
 }
 
 /** Translates `messages`; throws a 400 naming the first message at fault. */
-export function translateMessages(messages: unknown): TranslatedMessages {
+export function translateMessages(messages: unknown, options: MessageOptions = {}): TranslatedMessages {
   const list = readArray(messages, 'messages');
   if (list === undefined || list.length === 0) throw badRequest('messages', 'messages must be a non-empty array');
-  const state: State = { contents: [], system: [], callNames: new Map() };
+  const state: State = { contents: [], system: [], callNames: new Map(), imageLinks: options.imageLinks };
   list.forEach((message, index) => translateOne(message, index, state));
   if (state.contents.length === 0) {
     throw badRequest('messages', 'messages must hold at least one user or assistant message');

@@ -20,7 +20,9 @@ const LEVELS: Readonly<Record<string, NonNullable<ThinkingConfig['thinkingLevel'
 function stopSequences(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   const list = typeof value === 'string' ? [value] : readArray(value, 'stop');
-  if (!list?.every((item) => typeof item === 'string')) throw badRequest('stop', 'stop must be a string or an array of strings');
+  if (!list?.every((item) => typeof item === 'string' && item !== '')) {
+    throw badRequest('stop', 'stop must be a non-empty string or an array of non-empty strings');
+  }
   return list as string[];
 }
 
@@ -38,8 +40,10 @@ function responseFormat(value: unknown): Pick<GenerationConfig, 'responseMimeTyp
 
 function thinking(body: Json, model: string): ThinkingConfig | undefined {
   const effort = readString(body['reasoning_effort'], 'reasoning_effort');
-  // `extra_body: {google: {thinking_config: …}}`, as Google's own compat layer takes it.
-  const google = isObject(body['google']) ? body['google'] : undefined;
+  // Google's compat layer takes `{google: {thinking_config}}`: merged into the body by the SDKs'
+  // `extra_body`, or sent literally as `extra_body` by hand-written requests.
+  const extra = isObject(body['extra_body']) ? body['extra_body'] : undefined;
+  const google = isObject(body['google']) ? body['google'] : isObject(extra?.['google']) ? extra['google'] : undefined;
   const explicit = readObject(google?.['thinking_config'], 'google.thinking_config');
   const config: ThinkingConfig = {};
   if (effort !== undefined) {
@@ -51,6 +55,13 @@ function thinking(body: Json, model: string): ThinkingConfig | undefined {
   }
   const budget = readNumber(explicit?.['thinking_budget'], 'google.thinking_config.thinking_budget', { integer: true, min: -1 });
   if (budget !== undefined) config.thinkingBudget = budget;
+  const level = readString(explicit?.['thinking_level'], 'google.thinking_config.thinking_level')?.toUpperCase();
+  if (level !== undefined) {
+    if (!Object.values(LEVELS).includes(level as NonNullable<ThinkingConfig['thinkingLevel']>)) {
+      throw badRequest('google.thinking_config.thinking_level', 'thinking_level must be minimal, low, medium or high');
+    }
+    config.thinkingLevel = level as NonNullable<ThinkingConfig['thinkingLevel']>;
+  }
   const include = readBoolean(explicit?.['include_thoughts'], 'google.thinking_config.include_thoughts');
   if (include !== undefined) config.includeThoughts = include;
   return Object.keys(config).length > 0 ? config : undefined;
@@ -60,7 +71,6 @@ function thinking(body: Json, model: string): ThinkingConfig | undefined {
 export function generationConfig(body: Json, model: string): GenerationConfig {
   const maxTokens = readNumber(body['max_completion_tokens'], 'max_completion_tokens', { integer: true, min: 1 }) ??
     readNumber(body['max_tokens'], 'max_tokens', { integer: true, min: 1 });
-  const logprobs = readBoolean(body['logprobs'], 'logprobs');
   const config: GenerationConfig = {
     temperature: readNumber(body['temperature'], 'temperature', { min: 0, max: 2 }),
     topP: readNumber(body['top_p'], 'top_p', { min: 0, max: 1 }),
@@ -68,11 +78,9 @@ export function generationConfig(body: Json, model: string): GenerationConfig {
     maxOutputTokens: maxTokens,
     stopSequences: stopSequences(body['stop']),
     candidateCount: readNumber(body['n'], 'n', { integer: true, min: 1, max: 8 }),
-    seed: readNumber(body['seed'], 'seed', { integer: true }),
+    seed: readNumber(body['seed'], 'seed', { integer: true, min: -(2 ** 31), max: 2 ** 31 - 1 }),
     presencePenalty: readNumber(body['presence_penalty'], 'presence_penalty', { min: -2, max: 2 }),
     frequencyPenalty: readNumber(body['frequency_penalty'], 'frequency_penalty', { min: -2, max: 2 }),
-    ...(logprobs && { responseLogprobs: true }),
-    logprobs: logprobs ? readNumber(body['top_logprobs'], 'top_logprobs', { integer: true, min: 0, max: 20 }) : undefined,
     ...responseFormat(body['response_format']),
     thinkingConfig: thinking(body, model),
   };
@@ -113,8 +121,20 @@ function namedChoice(value: Json, param: string): ToolConfig {
   return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } };
 }
 
-/** `tool_choice` (or the legacy `function_call`) → `toolConfig`. */
-export function toolConfig(body: Json): ToolConfig | undefined {
+/**
+ * `tool_choice` (or the legacy `function_call`) → `toolConfig`, checked against the declared
+ * functions: without tools it means nothing, and naming an undeclared function is a 400.
+ */
+export function toolConfig(body: Json, declared: Tool[] | undefined): ToolConfig | undefined {
+  const config = choiceConfig(body);
+  if (config === undefined || declared === undefined) return undefined;
+  const names = new Set(declared.flatMap((tool) => tool.functionDeclarations ?? []).map((fn) => fn.name));
+  const unknown = config.functionCallingConfig.allowedFunctionNames?.find((name) => !names.has(name));
+  if (unknown !== undefined) throw badRequest('tool_choice', `tool_choice names ${unknown}, which is not among the tools`);
+  return config;
+}
+
+function choiceConfig(body: Json): ToolConfig | undefined {
   const param = body['tool_choice'] !== undefined ? 'tool_choice' : 'function_call';
   const choice = body[param];
   if (choice === undefined || choice === null) return undefined;

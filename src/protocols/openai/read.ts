@@ -5,10 +5,17 @@
 
 import { ProxyError } from '../../errors.js';
 
-export type Json = Record<string, unknown>;
+import { isObject, withinDepth, type Json } from '../json.js';
 
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+export { isObject, type Json };
+
+/** Deeper JSON than this is refused: nothing legitimate nests so far, and deep nesting can
+ * exhaust the stack of whatever walks it later. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Throws a 400 naming `param` when `value` nests deeper than MAX_JSON_DEPTH. */
+export function checkDepth(value: unknown, param: string): void {
+  if (!withinDepth(value, MAX_JSON_DEPTH)) throw badRequest(param, `${param} nests deeper than ${MAX_JSON_DEPTH} levels`);
 }
 
 /** A 400 naming the field at fault. */
@@ -68,5 +75,6 @@ export function parseJsonObject(body: Buffer): Json {
     throw new ProxyError('GP_BAD_JSON', 'the request body is not valid JSON');
   }
   if (!isObject(value)) throw new ProxyError('GP_BAD_JSON', 'the request body must be a JSON object');
+  checkDepth(value, 'body');
   return value;
 }

@@ -4,6 +4,7 @@
  */
 
 import type { GenerateContentRequest } from '../gemini/types.js';
+import type { ImageLink } from './content.js';
 import { translateMessages } from './messages.js';
 import { generationConfig, toolConfig, tools } from './params.js';
 import { badRequest, readBoolean, readObject, readString, type Json } from './read.js';
@@ -16,7 +17,7 @@ import { badRequest, readBoolean, readObject, readString, type Json } from './re
 export const IGNORED_FIELDS = [
   'parallel_tool_calls', 'user', 'metadata', 'store', 'service_tier', 'logit_bias', 'prediction',
   'modalities', 'audio', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
-  'web_search_options', 'verbosity',
+  'web_search_options', 'verbosity', 'logprobs', 'top_logprobs',
 ] as const;
 
 /** A model name from a client: `models/` prefix dropped, then the alias map applied. */
@@ -33,6 +34,13 @@ export interface ChatRequest {
   readonly includeUsage: boolean;
   readonly includeReasoning: boolean;
   readonly body: GenerateContentRequest;
+  /** Image links to fetch into their parts before sending (only when fetching is on). */
+  readonly imageLinks: readonly ImageLink[];
+}
+
+export interface ChatOptions {
+  /** Accept http(s) image links (the caller fetches them); otherwise they are a 400. */
+  readonly fetchImageUrls?: boolean;
 }
 
 /** Resolves and checks a model name (it becomes part of the upstream path). */
@@ -44,14 +52,15 @@ export function resolveModelName(value: unknown, resolve: ModelResolver): { mode
   return { model, requested };
 }
 
-export function translateChatRequest(body: Json, resolve: ModelResolver): ChatRequest {
+export function translateChatRequest(body: Json, resolve: ModelResolver, options: ChatOptions = {}): ChatRequest {
   const { model, requested } = resolveModelName(body['model'], resolve);
-  const messages = translateMessages(body['messages']);
+  const imageLinks: ImageLink[] = [];
+  const messages = translateMessages(body['messages'], options.fetchImageUrls ? { imageLinks } : {});
   const stream = readBoolean(body['stream'], 'stream') ?? false;
   const streamOptions = readObject(body['stream_options'], 'stream_options');
   const config = generationConfig(body, model);
   const functionTools = tools(body);
-  const choice = toolConfig(body);
+  const choice = toolConfig(body, functionTools);
   return {
     model,
     requestedModel: requested,
@@ -64,5 +73,6 @@ export function translateChatRequest(body: Json, resolve: ModelResolver): ChatRe
       ...(choice && { toolConfig: choice }),
       ...(Object.keys(config).length > 0 && { generationConfig: config }),
     },
+    imageLinks,
   };
 }

@@ -4,6 +4,8 @@
  * inlined. The result only loosens validation, never tightens it. Pure.
  */
 
+import { isObject } from '../json.js';
+
 /** Keywords Gemini's schema subset does not take (wire-formats §1.6, §5; peers §3.3). */
 const DROPPED = new Set([
   '$schema',
@@ -52,13 +54,9 @@ interface Walk {
   budget: { left: number };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function definitions(schema: Record<string, unknown>): Defs {
   const defs = schema['$defs'] ?? schema['definitions'];
-  return isRecord(defs) ? defs : {};
+  return isObject(defs) ? defs : {};
 }
 
 function resolveRef(ref: string, defs: Defs): unknown {
@@ -72,12 +70,12 @@ function cleanRef(node: Record<string, unknown>, ref: string, walk: Walk): unkno
   if (target === undefined) return {};
   walk.budget.left--;
   const { $ref: _ref, ...siblings } = node;
-  return cleanNode({ ...(isRecord(target) ? target : {}), ...siblings }, { ...walk, path: new Set([...walk.path, ref]) });
+  return cleanNode({ ...(isObject(target) ? target : {}), ...siblings }, { ...walk, path: new Set([...walk.path, ref]) });
 }
 
 function cleanNode(node: unknown, walk: Walk): unknown {
   if (Array.isArray(node)) return node.map((item) => cleanNode(item, walk));
-  if (!isRecord(node)) return node;
+  if (!isObject(node)) return node;
   const ref = node['$ref'];
   if (typeof ref === 'string') return cleanRef(node, ref, walk);
   const result: Record<string, unknown> = {};
@@ -85,7 +83,7 @@ function cleanNode(node: unknown, walk: Walk): unknown {
     if (DROPPED.has(key) || key === '$defs' || key === 'definitions') continue;
     if (key === 'const') {
       result['enum'] = [value]; // the same constraint, in a keyword Gemini knows
-    } else if (SCHEMA_MAPS.has(key) && isRecord(value)) {
+    } else if (SCHEMA_MAPS.has(key) && isObject(value)) {
       result[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, cleanNode(sub, walk)]));
     } else {
       result[key] = SCHEMA_VALUES.has(key) ? cleanNode(value, walk) : value;
@@ -96,6 +94,6 @@ function cleanNode(node: unknown, walk: Walk): unknown {
 
 /** A copy of `schema` that Gemini accepts. */
 export function cleanSchema(schema: unknown): unknown {
-  if (!isRecord(schema)) return schema;
+  if (!isObject(schema)) return schema;
   return cleanNode(schema, { defs: definitions(schema), path: new Set(), budget: { left: MAX_INLINED_REFS } });
 }

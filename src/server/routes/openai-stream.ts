@@ -9,6 +9,7 @@ import { GeminiSseParser, type StreamItem } from '../../protocols/gemini/sse.js'
 import type { ChatRequest } from '../../protocols/openai/request.js';
 import { ChatStreamTranslator } from '../../protocols/openai/stream.js';
 import type { CompletionContext } from '../../protocols/openai/types.js';
+import { typeFor } from '../../protocols/openai/errors.js';
 import type { RequestContext } from '../context.js';
 import { writeChunk } from '../respond.js';
 
@@ -23,8 +24,8 @@ function event(value: unknown): string {
   return `data: ${JSON.stringify(value)}\n\n`;
 }
 
-function errorEvent(message: string, code: string): string {
-  return event({ error: { message, type: 'server_error', param: null, code } });
+function errorEvent(message: string, code: string, status = 502): string {
+  return event({ error: { message, type: typeFor(status), param: null, code } });
 }
 
 class ChatStreamWriter {
@@ -46,7 +47,7 @@ class ChatStreamWriter {
       if (this.#failed !== undefined) return;
       if (item.kind === 'error') {
         this.#failed = `upstream error ${item.status} ${item.rpcStatus}`;
-        await writeChunk(this.#ctx.res, errorEvent(item.message, item.rpcStatus || 'upstream_error'), this.#ctx.signal);
+        await writeChunk(this.#ctx.res, errorEvent(item.message, item.rpcStatus || 'upstream_error', item.status), this.#ctx.signal);
         return;
       }
       for (const chunk of this.#translator.push(item.value)) await writeChunk(this.#ctx.res, event(chunk), this.#ctx.signal);

@@ -20,7 +20,7 @@ import type { RequestContext } from '../context.js';
 import type { ImageFetcher } from '../image-fetch.js';
 import type { ModelCatalog } from '../model-catalog.js';
 import { readUpstreamJson } from '../upstream-json.js';
-import { inlineImageUrls } from './openai-images.js';
+import { fetchImageLinks } from './openai-images.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
 import { streamChat } from './openai-stream.js';
@@ -36,6 +36,7 @@ export interface OpenAiRouteDeps {
   readonly resolveModel: ModelResolver;
   /** Present when `--fetch-image-urls` is on. */
   readonly imageFetcher: ImageFetcher | undefined;
+  readonly now: () => number;
 }
 
 /** A fresh random token for response and tool-call ids. */
@@ -47,7 +48,9 @@ export function newToken(): string {
 function sendUpstreamError(ctx: RequestContext, answer: Extract<DispatchResult, { kind: 'answer' }>): void {
   const text = answer.body.toString('utf8');
   const body = fromGoogleError(answer.status, parseGoogleError(text), `upstream answered ${answer.status}`);
-  sendBody(ctx.res, answer.status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(body));
+  // The proxy already tried its keys and relays; the SDK's own retries would only repeat that.
+  const noRetry = answer.status >= 500 ? { 'x-should-retry': 'false' } : {};
+  sendBody(ctx.res, answer.status, { 'content-type': 'application/json; charset=utf-8', ...noRetry }, JSON.stringify(body));
 }
 
 async function post(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown): Promise<DispatchResult> {
@@ -61,14 +64,14 @@ async function post(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, v
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const json = parseJsonObject(await readBody(ctx.req, deps.maxBodyBytes, ctx.signal));
-  if (deps.imageFetcher) await inlineImageUrls(json, deps.imageFetcher, ctx.signal);
-  const request = translateChatRequest(json, deps.resolveModel);
+  const request = translateChatRequest(json, deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
+  if (deps.imageFetcher) await fetchImageLinks(request.imageLinks, deps.imageFetcher, deps.maxBodyBytes, ctx.signal);
   const verb = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   const result = await post(ctx, deps, request.model, verb, request.body);
   if (result.kind === 'answer') return sendUpstreamError(ctx, result);
   const completion: CompletionContext = {
     id: `chatcmpl-${newToken()}`,
-    created: Math.floor(Date.now() / 1000),
+    created: Math.floor(deps.now() / 1000),
     model: request.requestedModel,
     newToken,
   };
@@ -80,18 +83,30 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const json = parseJsonObject(await readBody(ctx.req, deps.maxBodyBytes, ctx.signal));
   const request = translateEmbeddingsRequest(json, deps.resolveModel);
-  const result = await post(ctx, deps, request.model, 'batchEmbedContents', request.body);
-  if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-  const response = await readUpstreamJson<BatchEmbedContentsResponse>(result.body);
-  sendJson(ctx.res, 200, toEmbeddingsResponse(response, request));
+  const responses: BatchEmbedContentsResponse[] = [];
+  // One batch after another: a large document uses the keys in turn, not all at once.
+  for (const batch of request.batches) {
+    const result = await post(ctx, deps, request.model, 'batchEmbedContents', batch);
+    if (result.kind === 'answer') return sendUpstreamError(ctx, result);
+    responses.push(await readUpstreamJson<BatchEmbedContentsResponse>(result.body));
+  }
+  sendJson(ctx.res, 200, toEmbeddingsResponse(responses, request));
+}
+
+function decodeModelId(id: string): string {
+  try {
+    return decodeURIComponent(id).replace(/^models\//, '');
+  } catch {
+    throw new ProxyError('GP_MODEL_NOT_FOUND', 'the model id is not valid percent-encoding', { param: 'model' });
+  }
 }
 
 async function models(ctx: RequestContext, deps: OpenAiRouteDeps, id: string | undefined): Promise<void> {
+  const wanted = id === undefined ? undefined : decodeModelId(id);
   const listed = await deps.catalog.list(ctx.signal, ctx.attempts);
   if (listed.kind === 'answer') return sendUpstreamError(ctx, listed);
   const all = toOpenAiModels(listed.models, deps.aliases);
-  if (id === undefined) return sendJson(ctx.res, 200, { object: 'list', data: all });
-  const wanted = decodeURIComponent(id).replace(/^models\//, '');
+  if (wanted === undefined) return sendJson(ctx.res, 200, { object: 'list', data: all });
   const model = all.find((item) => item.id === wanted);
   if (model === undefined) throw new ProxyError('GP_MODEL_NOT_FOUND', `The model \`${wanted}\` does not exist`, { param: 'model' });
   sendJson(ctx.res, 200, model);
@@ -101,20 +116,26 @@ function under(pathname: string, suffix: string): boolean {
   return PREFIXES.some((prefix) => pathname === `${prefix}${suffix}`);
 }
 
+/**
+ * `/v1/models/{id}` as OpenAI means it: an id without `:`. `POST /v1/models/x:generateContent`
+ * is Gemini's and falls through to the Gemini routes.
+ */
 function modelId(pathname: string): string | undefined {
   for (const prefix of PREFIXES) {
-    if (pathname.startsWith(`${prefix}/models/`)) return pathname.slice(prefix.length + '/models/'.length);
+    const id = pathname.startsWith(`${prefix}/models/`) ? pathname.slice(prefix.length + '/models/'.length) : undefined;
+    if (id !== undefined && id !== '' && !id.includes(':')) return id;
   }
   return undefined;
 }
 
-function route(name: string, method: string, matches: (pathname: string) => boolean, handle: Route['handle']): Route {
+type Matcher = (method: string, pathname: string) => boolean;
+
+function route(name: string, method: string, matches: Matcher, handle: Route['handle']): Route {
   return {
     name,
     protocol: 'openai',
     auth: true,
-    // Any method on these paths belongs to this API (a wrong one gets OpenAI's 405).
-    matches: (_method, pathname) => matches(pathname),
+    matches,
     handle: (ctx) => {
       if (ctx.method !== method) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
       return handle(ctx);
@@ -125,9 +146,19 @@ function route(name: string, method: string, matches: (pathname: string) => bool
 /** `/v1/chat/completions`, `/v1/embeddings`, `/v1/models[/{id}]`, and the same under `/openai`. */
 export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
   return [
-    route('openai-chat', 'POST', (p) => under(p, '/chat/completions'), (ctx) => chat(ctx, deps)),
-    route('openai-embeddings', 'POST', (p) => under(p, '/embeddings'), (ctx) => embeddings(ctx, deps)),
-    route('openai-models', 'GET', (p) => under(p, '/models'), (ctx) => models(ctx, deps, undefined)),
-    route('openai-model', 'GET', (p) => modelId(p) !== undefined, (ctx) => models(ctx, deps, modelId(ctx.pathname))),
+    // These paths are OpenAI's whatever the method (a wrong one gets OpenAI's 405).
+    route('openai-chat', 'POST', (_m, p) => under(p, '/chat/completions'), (ctx) => chat(ctx, deps)),
+    route('openai-embeddings', 'POST', (_m, p) => under(p, '/embeddings'), (ctx) => embeddings(ctx, deps)),
+    route('openai-models', 'GET', (_m, p) => under(p, '/models'), (ctx) => models(ctx, deps, undefined)),
+    // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…` calls must reach Gemini.
+    route('openai-model', 'GET', (m, p) => m === 'GET' && modelId(p) !== undefined, (ctx) => models(ctx, deps, modelId(ctx.pathname))),
+    // Anything else under `/openai/` is an unknown OpenAI route, answered in OpenAI's shape.
+    {
+      name: 'openai-unknown', protocol: 'openai', auth: true,
+      matches: (_m, p) => p.startsWith('/openai/'),
+      handle: (ctx) => {
+        throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
+      },
+    },
   ];
 }
