@@ -96,6 +96,10 @@ export interface CliOptions {
   cwd: string;
   /** Added to `{ PATH }`; nothing else of the test runner's environment is passed on. */
   env?: Record<string, string>;
+  /** Run this file itself (the single executable) instead of `node dist/gemini-proxy.cjs`. */
+  executable?: string;
+  /** Pass only `env`: no PATH, nothing else. */
+  bareEnv?: boolean;
 }
 
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -116,9 +120,9 @@ export class CliProcess {
   #waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void; reject: (error: Error) => void; what: string }[] = [];
 
   constructor(args: readonly string[], options: CliOptions) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    this.child = spawn(options.executable ?? process.execPath, options.executable ? args : [CLI, ...args], {
       cwd: options.cwd,
-      env: childEnv(options.env),
+      env: options.bareEnv ? { ...options.env } : childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running.add(this);
@@ -200,12 +204,7 @@ export class CliProcess {
     return `http://127.0.0.1:${line.port}`;
   }
 
-  /**
-   * The base URL once the process is fully set up: the "listening" line is written before the
-   * signal handlers and the file watcher are installed (and pino writes it from another thread),
-   * so a signal sent on seeing the line can still meet the default action. An answer from the
-   * process's event loop proves that the synchronous set-up after the line has run.
-   */
+  /** The base URL once the process answers on it. */
   async ready(): Promise<string> {
     const base = await this.url();
     const health = await send(base, { path: '/healthz' });

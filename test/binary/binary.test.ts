@@ -1,0 +1,77 @@
+/**
+ * The single executable: built once, run with an empty environment (no PATH, no Node) against
+ * the fake upstream. It serves, reloads on SIGHUP, drains on SIGTERM, and holds no test secret.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { controlledStream } from '../support/behaviours.js';
+import { FakeGemini } from '../support/fake-gemini.js';
+import { cleanUp, GENERATE_PATH, PROMPT_BODY, ROOT, send, sseTexts, startCli, StreamingClient, Workspace } from '../cli/support.js';
+
+const POOL_KEY = 'binary-test-pool-key-7f3a';
+const SECOND_KEY = 'binary-test-second-key-91c2';
+
+describe('the single executable', () => {
+  let dir: string;
+  let binary: string;
+  let upstream: FakeGemini;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gemini-proxy-binary-'));
+    binary = join(dir, 'gemini-proxy');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.mjs'), '--no-bundle', '--out', binary], { stdio: 'pipe' });
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  afterEach(async () => {
+    await cleanUp();
+    await upstream?.close();
+  });
+
+  it('prints its version with no environment at all', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(execFileSync(binary, ['--version'], { env: {} }).toString().trim()).toBe(version);
+  });
+
+  it('serves, reloads on SIGHUP and drains on SIGTERM, with no PATH and no Node', async () => {
+    upstream = await FakeGemini.start();
+    const ws = new Workspace();
+    ws.write('api_keys.txt', `${POOL_KEY}\n`);
+    ws.write('proxy_urls.txt', `${upstream.url}\n`);
+    const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: ws.dir, executable: binary, bareEnv: true });
+    const base = await cli.ready();
+
+    const answer = await send(base, { method: 'POST', path: GENERATE_PATH, body: PROMPT_BODY });
+    expect(answer.status).toBe(200);
+    expect(upstream.requests[0]?.key).toBe(POOL_KEY);
+
+    ws.write('api_keys.txt', `${POOL_KEY}\n${SECOND_KEY}\n`);
+    cli.signal('SIGHUP');
+    expect(await cli.waitForEvent('reloaded')).toMatchObject({ trigger: 'SIGHUP', keys: 2 });
+
+    const stream = controlledStream();
+    upstream.next(stream.behaviour);
+    const client = new StreamingClient(base);
+    await stream.started;
+    stream.send('first');
+    await client.waitForText('"first"');
+    cli.signal('SIGTERM');
+    await cli.waitForEvent('shutting-down');
+    stream.send('last', 'STOP');
+    stream.end();
+    expect(sseTexts((await client.ended).body)).toEqual(['first', 'last']);
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('holds no key or token the tests use', () => {
+    const bytes = readFileSync(binary);
+    for (const secret of [POOL_KEY, SECOND_KEY, 'CANARY-', 'openai-client-token', 'pool-key-one', 'key-alpha']) {
+      expect(bytes.includes(secret)).toBe(false);
+    }
+  });
+});
