@@ -86,6 +86,7 @@ export function resolveConfig(input: ResolveInput): Config {
     ...resolved,
     apiKeysFile: resolvePath(resolved.apiKeysFile),
     proxyUrlsFile: resolvePath(resolved.proxyUrlsFile),
+    stateFile: resolved.stateFile === '' ? '' : resolvePath(resolved.stateFile),
     configFile: iniFile,
     envKeys: envKeys(env),
     apiKeysFileExplicit,

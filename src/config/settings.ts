@@ -39,6 +39,8 @@ export interface Settings {
   probeIntervalMs: number;
   drainTimeoutMs: number;
   watchIntervalMs: number;
+  /** Where key state is kept across restarts; '' for nowhere. */
+  stateFile: string;
   logLevel: LogLevel;
 }
 
@@ -55,6 +57,8 @@ export interface SettingSpec<T> {
   readonly switch?: boolean;
   /** Relative paths from an INI file are taken relative to that file. */
   readonly isPath?: boolean;
+  /** The value when the setting is not given, for settings whose default is "none". */
+  readonly none?: T;
   parse(field: string, raw: RawValue): T;
 }
 
@@ -120,6 +124,7 @@ export const SETTINGS: SpecTable = {
     flag: 'proxy-key', env: 'GEMINI_PROXY_PROXY_KEYS', valueName: 'token', defaultText: 'none',
     help: 'a token clients must present (repeatable; the variable takes a comma list)',
     repeatable: true,
+    none: [],
     parse: (_field, raw) => parseList(raw),
   },
   allowUnauthenticated: {
@@ -181,6 +186,12 @@ export const SETTINGS: SpecTable = {
     defaultText: '2s', help: 'how often the key and relay files are checked for changes (0: only SIGHUP)',
     parse: parseDuration,
   },
+  stateFile: {
+    flag: 'state-file', env: 'GEMINI_PROXY_STATE_FILE', valueName: 'path', defaultText: 'none',
+    help: 'keep key state (cooling, disabled) in this file across restarts; keys only as ids',
+    isPath: true, none: '',
+    parse: parseText,
+  },
   logLevel: {
     flag: 'log-level', env: 'GEMINI_PROXY_LOG_LEVEL', valueName: 'level', defaultText: 'info',
     help: `one of ${LOG_LEVELS.join(', ')}`,
@@ -195,7 +206,7 @@ export function defaultSettings(): Settings {
   const parsed: Partial<Record<keyof Settings, unknown>> = {};
   for (const key of SETTING_KEYS) {
     const spec = SETTINGS[key];
-    parsed[key] = spec.defaultText === 'none' ? [] : spec.parse(`default ${spec.flag}`, spec.defaultText);
+    parsed[key] = spec.defaultText === 'none' ? spec.none : spec.parse(`default ${spec.flag}`, spec.defaultText);
   }
   return parsed as Settings;
 }

@@ -15,6 +15,7 @@ import { Dispatcher } from '../upstream/dispatch.js';
 import { UpstreamPools } from '../upstream/pool.js';
 import { RecoveryProber } from '../upstream/prober.js';
 import { Rotator, type StateChange } from '../upstream/rotator.js';
+import { StateFile } from '../upstream/state-file.js';
 import { App } from './app.js';
 import { ClientAuth } from './auth.js';
 import type { Route } from './router.js';
@@ -59,6 +60,7 @@ export class Daemon {
   readonly #server: Server;
   readonly #secrets: Secrets;
   readonly #imageFetcher: ImageFetcher | undefined;
+  readonly #stateFile: StateFile | undefined;
 
   constructor(options: DaemonOptions) {
     const { config, lists, log } = options;
@@ -69,7 +71,15 @@ export class Daemon {
     this.#rememberSecrets(lists);
     this.#imageFetcher = options.imageFetcher ?? (config.fetchImageUrls ? new ImageFetcher() : undefined);
     const secrets = (): Iterable<string> => this.#secrets.values();
-    this.rotator = new Rotator(lists.keys, lists.relays, { now, onChange: (change) => logChange(log, change) });
+    this.rotator = new Rotator(lists.keys, lists.relays, {
+      now,
+      onChange: (change) => {
+        logChange(log, change);
+        if (change.type.startsWith('key-')) this.#stateFile?.scheduleSave();
+      },
+    });
+    this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, this.rotator, log, now);
+    this.#stateFile?.load();
     this.#pools = new UpstreamPools(config);
     const dispatcher = new Dispatcher(
       {
@@ -160,6 +170,7 @@ export class Daemon {
     await closed;
     await this.#pools.destroy();
     await this.#imageFetcher?.close();
+    await this.#stateFile?.flush();
     this.#log.info({ drained: inflight }, 'stopped');
   }
 }

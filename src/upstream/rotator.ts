@@ -36,6 +36,13 @@ export type StateChange =
   | { type: 'relay-unhealthy'; relayId: string; untilMs: number; failures: number; reason: string }
   | { type: 'relay-healthy'; relayId: string };
 
+/** Key state worth keeping across a restart, by key id (never the key). */
+export interface SavedKeyState {
+  disabled?: { reason: string; sinceMs: number };
+  /** Model ('' for every model) → epoch ms the cooling ends. */
+  cooling?: Record<string, number>;
+}
+
 export type KeyPick =
   | { readonly ok: true; readonly record: KeyRecord }
   /** Every key not yet tried is cooling for this model; the first is free at `retryAtMs`. */
@@ -184,6 +191,37 @@ export class Rotator {
     if (!record.disabled) return;
     record.disabled = undefined;
     this.#deps.onChange({ type: 'key-enabled', keyId: record.key.id, via });
+  }
+
+  /** The state of every key that has some: disabled, or cooling into the future. */
+  exportState(): Record<string, SavedKeyState> {
+    const now = this.#deps.now();
+    const saved: Record<string, SavedKeyState> = {};
+    for (const record of this.#keys) {
+      const cooling = Object.fromEntries([...record.cooling].filter(([, until]) => until > now));
+      const entry: SavedKeyState = {
+        ...(record.disabled && { disabled: { ...record.disabled } }),
+        ...(Object.keys(cooling).length > 0 && { cooling }),
+      };
+      if (entry.disabled || entry.cooling) saved[record.key.id] = entry;
+    }
+    return saved;
+  }
+
+  /** Restores saved state onto the keys still listed; returns how many keys it touched. */
+  importState(saved: Readonly<Record<string, SavedKeyState>>): number {
+    const now = this.#deps.now();
+    let restored = 0;
+    for (const record of this.#keys) {
+      const entry = Object.hasOwn(saved, record.key.id) ? saved[record.key.id] : undefined;
+      if (entry === undefined) continue;
+      if (entry.disabled) record.disabled = { ...entry.disabled };
+      for (const [model, until] of Object.entries(entry.cooling ?? {})) {
+        if (until > now) record.cooling.set(model, until);
+      }
+      restored++;
+    }
+    return restored;
   }
 
   #markUnhealthy(record: RelayRecord, reason: string): void {

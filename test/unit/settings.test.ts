@@ -93,6 +93,7 @@ describe('defaultSettings', () => {
       probeIntervalMs: 3_600_000,
       drainTimeoutMs: 25_000,
       watchIntervalMs: 2_000,
+      stateFile: '',
       logLevel: 'info',
     });
   });

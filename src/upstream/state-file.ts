@@ -1,0 +1,120 @@
+/**
+ * @module Key state that survives a restart: cooling deadlines and disabled keys, by key id
+ * (a hash prefix, never the key), written atomically (temporary file, then rename) at most once a
+ * second, read once at start-up. A missing, corrupted or foreign file is ignored with a warning.
+ */
+
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { errorCode } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { isObject } from '../protocols/json.js';
+import type { Rotator, SavedKeyState } from './rotator.js';
+
+const FORMAT = 'gemini-proxy-state';
+const VERSION = 1;
+const MIN_INTERVAL_MS = 1_000;
+
+interface StateDocument {
+  format: typeof FORMAT;
+  version: typeof VERSION;
+  savedAt: string;
+  keys: Record<string, SavedKeyState>;
+}
+
+function validEntry(value: unknown): value is SavedKeyState {
+  if (!isObject(value)) return false;
+  const { disabled, cooling } = value;
+  const disabledOk = disabled === undefined ||
+    (isObject(disabled) && typeof disabled['reason'] === 'string' && typeof disabled['sinceMs'] === 'number');
+  const coolingOk = cooling === undefined ||
+    (isObject(cooling) && Object.values(cooling).every((until) => typeof until === 'number'));
+  return disabledOk && coolingOk;
+}
+
+/** The keys of a state document, or a reason it is not one of ours. */
+export function parseStateDocument(text: string): { keys: Record<string, SavedKeyState> } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  if (!isObject(value) || value['format'] !== FORMAT || value['version'] !== VERSION || !isObject(value['keys'])) {
+    return { problem: `not a ${FORMAT} version ${VERSION} document` };
+  }
+  const keys = value['keys'];
+  if (!Object.values(keys).every(validEntry)) return { problem: 'a key entry is malformed' };
+  return { keys: keys as Record<string, SavedKeyState> };
+}
+
+export class StateFile {
+  readonly #path: string;
+  readonly #rotator: Rotator;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #lastSave = Number.NEGATIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(path: string, rotator: Rotator, log: Logger, now: () => number) {
+    this.#path = path;
+    this.#rotator = rotator;
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** Reads the file into the rotator; anything wrong with it is a warning, never a stop. */
+  load(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.#path, 'utf8');
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== 'ENOENT') this.#log.warn({ event: 'state-ignored', file: this.#path, code }, 'state file unreadable, ignored');
+      return;
+    }
+    const parsed = parseStateDocument(text);
+    if ('problem' in parsed) {
+      this.#log.warn({ event: 'state-ignored', file: this.#path, problem: parsed.problem }, 'state file ignored');
+      return;
+    }
+    const restored = this.#rotator.importState(parsed.keys);
+    this.#log.info({ event: 'state-loaded', file: this.#path, keys: restored }, 'key state restored');
+  }
+
+  /** Asks for a save; saves happen at most once a second, the last state always included. */
+  scheduleSave(): void {
+    if (this.#timer !== undefined) return;
+    const wait = Math.max(0, this.#lastSave + MIN_INTERVAL_MS - this.#now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#writing = this.#writing.then(() => this.#save());
+    }, wait);
+    this.#timer.unref();
+  }
+
+  /** Writes a pending save now (at shutdown) and waits for every write to finish. */
+  async flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#writing = this.#writing.then(() => this.#save());
+    }
+    await this.#writing;
+  }
+
+  async #save(): Promise<void> {
+    this.#lastSave = this.#now();
+    const document: StateDocument = {
+      format: FORMAT, version: VERSION, savedAt: new Date(this.#lastSave).toISOString(), keys: this.#rotator.exportState(),
+    };
+    const temporary = `${this.#path}.${process.pid}.tmp`;
+    try {
+      await writeFile(temporary, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+      await rename(temporary, this.#path);
+    } catch (error) {
+      this.#log.warn({ event: 'state-save-failed', file: this.#path, code: errorCode(error) }, 'could not save key state');
+    }
+  }
+}
