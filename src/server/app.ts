@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { ClientAuth } from './auth.js';
 import { createContext, type RequestContext } from './context.js';
 import { sendError } from './respond.js';
+import type { Metrics } from './metrics.js';
 import { findRoute, type Route } from './router.js';
 
 export interface AppOptions {
@@ -17,6 +18,7 @@ export interface AppOptions {
   readonly auth: ClientAuth;
   readonly log: Logger;
   readonly now: () => number;
+  readonly metrics: Metrics;
 }
 
 export class App {
@@ -50,6 +52,7 @@ export class App {
     const route = findRoute(this.#options.routes, ctx.method, ctx.pathname);
     if (route === undefined) throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
     ctx.protocol = route.protocol;
+    ctx.route = route.name;
     if (route.auth && !this.#options.auth.allows(ctx.req.headers, ctx.search)) {
       throw new ProxyError('GP_UNAUTHORIZED', 'a valid proxy key is required (Authorization: Bearer, x-goog-api-key or ?key=)');
     }
@@ -57,6 +60,9 @@ export class App {
   }
 
   #logRequest(ctx: RequestContext, bytesOut: number): void {
+    const status = ctx.res.headersSent ? ctx.res.statusCode : 499;
+    const ms = this.#options.now() - ctx.startedAt;
+    this.#options.metrics.record(ctx.protocol, ctx.route, status, ms / 1000, ctx.attempts);
     this.#options.log.info(
       {
         reqId: ctx.id,
@@ -64,10 +70,10 @@ export class App {
         path: ctx.pathname,
         protocol: ctx.protocol,
         ...(ctx.model && { model: ctx.model }),
-        status: ctx.res.headersSent ? ctx.res.statusCode : 499,
+        status,
         ...(!ctx.res.writableFinished && { aborted: true }),
         attempts: ctx.attempts,
-        ms: this.#options.now() - ctx.startedAt,
+        ms,
         bytesIn: ctx.bytesIn,
         bytesOut,
       },
@@ -77,6 +83,12 @@ export class App {
 
   get inflight(): number {
     return this.#inflight.size;
+  }
+
+  get streamsOpen(): number {
+    let open = 0;
+    for (const ctx of this.#inflight) if (ctx.streaming) open++;
+    return open;
   }
 
   /** From now on every new request is answered 503 with `Connection: close`. */

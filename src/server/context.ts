@@ -25,6 +25,10 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   readonly startedAt: number;
   protocol: RouteProtocol;
+  /** The route's name, for metrics ('none' when nothing matched). */
+  route: string;
+  /** Set by a route when its response is a stream. */
+  streaming: boolean;
   model: string;
   bytesIn: number;
   readonly attempts: AttemptTrail[];
@@ -59,6 +63,8 @@ export function createContext(req: IncomingMessage, res: ServerResponse, log: Lo
     signal: controller.signal,
     startedAt: now,
     protocol: 'gemini',
+    route: 'none',
+    streaming: false,
     model: '',
     bytesIn: 0,
     attempts: [],

@@ -20,6 +20,7 @@ import { App } from './app.js';
 import { ClientAuth } from './auth.js';
 import type { Route } from './router.js';
 import { ImageFetcher } from './image-fetch.js';
+import { Metrics } from './metrics.js';
 import { ModelCatalog } from './model-catalog.js';
 import { geminiRoute } from './routes/gemini.js';
 import { openAiRoutes } from './routes/openai.js';
@@ -90,7 +91,8 @@ export class Daemon {
       config,
     );
     this.prober = new RecoveryProber({ rotator: this.rotator, pools: this.#pools, secrets, now });
-    this.#app = new App({ routes: this.#routes(dispatcher, now), auth: new ClientAuth(config.proxyKeys), log, now });
+    const metrics = new Metrics();
+    this.#app = new App({ routes: this.#routes(dispatcher, metrics, now), auth: new ClientAuth(config.proxyKeys), log, now, metrics });
     this.#server = createServer(
       {
         // Slow or oversized clients cannot hold the proxy (reference B.3).
@@ -105,8 +107,9 @@ export class Daemon {
     this.#server.maxHeadersCount = 100;
   }
 
-  #routes(dispatcher: Dispatcher, now: () => number): Route[] {
-    const routes = opsRoutes(this.rotator, now);
+  #routes(dispatcher: Dispatcher, metrics: Metrics, now: () => number): Route[] {
+    const load = (): { inflight: number; streamsOpen: number } => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen });
+    const routes = opsRoutes({ rotator: this.rotator, metrics, now, load });
     const aliases = this.#config.modelAliases;
     // OpenAI's routes come first: `/v1/models` is OpenAI's when both APIs are served.
     if (this.#config.protocols.includes('openai')) {

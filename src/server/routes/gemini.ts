@@ -44,7 +44,10 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   ctx.res.writeHead(result.status, downstreamHeaders(result.headers));
   // Stream headers go out at once, so the client sees the response start before the model's
   // first token.
-  if (target.verb === 'streamGenerateContent') ctx.res.flushHeaders();
+  if (target.verb === 'streamGenerateContent') {
+    ctx.streaming = true;
+    ctx.res.flushHeaders();
+  }
   try {
     await relayBody(result.body, ctx.res, ctx.signal);
   } catch (error) {

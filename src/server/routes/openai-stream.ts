@@ -70,6 +70,7 @@ class ChatStreamWriter {
 }
 
 export async function streamChat(ctx: RequestContext, body: Readable, completion: CompletionContext, request: ChatRequest): Promise<void> {
+  ctx.streaming = true;
   ctx.res.writeHead(200, SSE_HEADERS);
   ctx.res.flushHeaders();
   const parser = new GeminiSseParser();

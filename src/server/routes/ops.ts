@@ -2,7 +2,8 @@
 
 import { ProxyError } from '../../errors.js';
 import type { Rotator } from '../../upstream/rotator.js';
-import { sendJson } from '../respond.js';
+import type { Metrics } from '../metrics.js';
+import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
 
 function iso(epochMs: number): string {
@@ -41,7 +42,15 @@ function getOnly(method: string): void {
   if (method !== 'GET' && method !== 'HEAD') throw new ProxyError('GP_METHOD_NOT_ALLOWED');
 }
 
-export function opsRoutes(rotator: Rotator, now: () => number): Route[] {
+export interface OpsDeps {
+  readonly rotator: Rotator;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+  /** In-flight requests and open streams, read at scrape time. */
+  readonly load: () => { inflight: number; streamsOpen: number };
+}
+
+export function opsRoutes({ rotator, metrics, now, load }: OpsDeps): Route[] {
   return [
     {
       name: 'healthz',
@@ -61,6 +70,17 @@ export function opsRoutes(rotator: Rotator, now: () => number): Route[] {
       handle: (ctx) => {
         getOnly(ctx.method);
         sendJson(ctx.res, 200, describeState(rotator, now()));
+      },
+    },
+    {
+      name: 'metrics',
+      protocol: 'ops',
+      auth: true,
+      matches: (_method, pathname) => pathname === '/metrics',
+      handle: (ctx) => {
+        getOnly(ctx.method);
+        const text = metrics.render({ rotator, nowMs: now(), ...load() });
+        sendBody(ctx.res, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, text);
       },
     },
   ];
