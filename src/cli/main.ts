@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import { resolveConfig } from '../config/resolve.js';
 import { closeDestination, createLogger, stdoutDestination, type StdoutDestination } from '../log/logger.js';
 import { Secrets } from '../log/secrets.js';
+import { doctor } from './doctor.js';
 import { parseCommandLine } from './program.js';
 import { serve } from './serve.js';
 
@@ -11,8 +12,10 @@ import { serve } from './serve.js';
 export async function main(args: readonly string[]): Promise<number> {
   let destination: StdoutDestination | undefined;
   try {
-    const commandLine = parseCommandLine(args);
+    const isDoctor = args[0] === 'doctor';
+    const commandLine = parseCommandLine(isDoctor ? args.slice(1) : args);
     const config = resolveConfig({ cli: commandLine.settings, cliConfigFile: commandLine.configFile });
+    if (isDoctor) return await doctor(config, (text) => process.stdout.write(text));
     const secrets = new Secrets();
     secrets.replace([...config.proxyKeys, ...config.envKeys]);
     destination = stdoutDestination();

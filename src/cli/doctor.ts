@@ -1,0 +1,68 @@
+/**
+ * @module `gemini-proxy doctor`: probes every key through every relay with the cheapest call
+ * (list one model), prints a table (key id, relay, verdict, latency) and exits non-zero when no
+ * pair works. Never prints a key: ids, statuses and Google's reason codes only.
+ */
+
+import PQueue from 'p-queue';
+import { loadLists, type ApiKey, type Relay } from '../config/lists.js';
+import type { Config } from '../config/resolve.js';
+import { attempt } from '../upstream/attempt.js';
+import { classify } from '../upstream/policy.js';
+import { UpstreamPools } from '../upstream/pool.js';
+
+const PROBE_PATH = '/v1beta/models?pageSize=1';
+const PROBE_TIMEOUT_MS = 30_000;
+
+interface Row {
+  key: string;
+  relay: string;
+  verdict: string;
+  detail: string;
+  ms: number;
+}
+
+async function probe(key: ApiKey, relay: Relay, pools: UpstreamPools, secrets: readonly string[]): Promise<Row> {
+  const started = performance.now();
+  const result = await attempt(
+    { method: 'GET', path: PROBE_PATH, headers: {}, body: undefined, model: '' },
+    { pool: pools.get(relay.origin), basePath: relay.basePath, secret: key.secret, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), secrets: () => secrets },
+  ).catch(() => undefined);
+  const ms = Math.round(performance.now() - started);
+  const row = { key: key.id, relay: relay.id, ms };
+  if (result === undefined) return { ...row, verdict: 'timeout', detail: `no answer in ${PROBE_TIMEOUT_MS / 1000} s` };
+  if (result.ok) {
+    await result.body.dump();
+    return { ...row, verdict: 'ok', detail: String(result.status) };
+  }
+  const verdict = classify(result.outcome, Date.now());
+  const detail = result.outcome.kind === 'network' ? result.outcome.code : `${result.outcome.status} ${verdict.reason}`;
+  return { ...row, verdict: verdict.name, detail };
+}
+
+function table(rows: readonly Row[]): string {
+  const header = { key: 'KEY', relay: 'RELAY', verdict: 'VERDICT', detail: 'DETAIL', ms: 'MS' };
+  const cells = [header, ...rows].map((row) => [row.key, row.relay, row.verdict, row.detail, String(row.ms)]);
+  const widths = cells[0]?.map((_, column) => Math.max(...cells.map((line) => line[column]?.length ?? 0))) ?? [];
+  return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** Runs the probes; writes the table and a summary; returns the exit code. */
+export async function doctor(config: Config, write: (text: string) => void): Promise<number> {
+  const lists = loadLists({
+    apiKeysFile: config.apiKeysFile, apiKeysFileExplicit: config.apiKeysFileExplicit,
+    proxyUrlsFile: config.proxyUrlsFile, envKeys: config.envKeys,
+  });
+  const pools = new UpstreamPools(config);
+  const secrets = lists.keys.map((key) => key.secret);
+  const queue = new PQueue({ concurrency: 4 });
+  try {
+    const pairs = lists.relays.flatMap((relay) => lists.keys.map((key) => ({ key, relay })));
+    const rows = await Promise.all(pairs.map(({ key, relay }) => queue.add(() => probe(key, relay, pools, secrets))));
+    const working = rows.filter((row) => row.verdict === 'ok').length;
+    write(`${table(rows)}\n\n${working} of ${rows.length} key and relay pairs work.\n`);
+    return working > 0 ? 0 : 1;
+  } finally {
+    await pools.destroy();
+  }
+}
