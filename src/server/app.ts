@@ -62,7 +62,8 @@ export class App {
   #logRequest(ctx: RequestContext, bytesOut: number): void {
     const status = ctx.res.headersSent ? ctx.res.statusCode : 499;
     const ms = this.#options.now() - ctx.startedAt;
-    this.#options.metrics.record(ctx.protocol, ctx.route, status, ms / 1000, ctx.attempts);
+    // A path no route matched has no protocol (its error only borrowed Gemini's shape).
+    this.#options.metrics.record(ctx.route === 'none' ? 'none' : ctx.protocol, ctx.route, status, ms / 1000, ctx.attempts);
     this.#options.log.info(
       {
         reqId: ctx.id,

@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { isObject } from '../protocols/json.js';
@@ -109,9 +109,16 @@ export class StateFile {
     const document: StateDocument = {
       format: FORMAT, version: VERSION, savedAt: new Date(this.#lastSave).toISOString(), keys: this.#rotator.exportState(),
     };
-    const temporary = `${this.#path}.${process.pid}.tmp`;
+    // One fixed temporary name, so a crash between write and rename leaves no litter behind.
+    const temporary = `${this.#path}.tmp`;
     try {
-      await writeFile(temporary, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+      const handle = await open(temporary, 'w', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(document, null, 2)}\n`);
+        await handle.sync(); // on disk before it replaces the old file
+      } finally {
+        await handle.close();
+      }
       await rename(temporary, this.#path);
     } catch (error) {
       this.#log.warn({ event: 'state-save-failed', file: this.#path, code: errorCode(error) }, 'could not save key state');

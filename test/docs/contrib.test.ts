@@ -41,9 +41,17 @@ describe('contrib/systemd', () => {
     expect(unitDirectives.has('ReadWritePaths')).toBe(false);
   });
 
-  it('the sample INI is a valid configuration, aliases included', () => {
-    const config = resolveConfig({ cli: {}, cliConfigFile: iniPath, env: {} });
-    expect(config).toMatchObject({ host: '0.0.0.0', port: 8000, maxAttempts: 3, proxyKeys: ['replace-with-a-long-random-token'] });
+  it('does not restart on a configuration error (exit code 2)', () => {
+    expect(unitDirectives.get('RestartPreventExitStatus')).toBe('2');
+  });
+
+  it('the sample INI refuses to serve 0.0.0.0 until a proxy key is set', () => {
+    expect(() => resolveConfig({ cli: {}, cliConfigFile: iniPath, env: {} })).toThrow(/not a loopback address/);
+  });
+
+  it('the sample INI, once a proxy key is set, is a valid configuration, aliases included', () => {
+    const config = resolveConfig({ cli: {}, cliConfigFile: iniPath, env: { GEMINI_PROXY_PROXY_KEYS: 'a-token' } });
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 8000, maxAttempts: 3, proxyKeys: ['a-token'] });
     expect(config.apiKeysFile).toBe(iniPath.replace('gemini-proxy.ini', 'api_keys.txt'));
     expect(config.modelAliases).toEqual({ 'gpt-4o-mini': 'gemini-2.5-flash', 'gpt-4o': 'gemini-2.5-pro' });
   });

@@ -58,6 +58,11 @@ describe('/metrics', () => {
     expect(text).not.toContain('m-key-1');
   });
 
+  it('a path no route matches is counted without a protocol', async () => {
+    await rawRequest(proxy.url, { path: '/nothing/here' });
+    expect(sample(await scrape(), 'gemini_proxy_requests_total{protocol="none",route="none",status="404"}')).toBe(1);
+  });
+
   it('shows open streams while they last', async () => {
     const stream = controlledStream();
     upstream.next(stream.behaviour);

@@ -1,6 +1,6 @@
 /** Key state across a restart: saved atomically by key id, restored, and never a reason to stop. */
 
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,6 +45,7 @@ describe('--state-file', () => {
     const text = readFileSync(file, 'utf8');
     for (const secret of [DEAD, COOL, GOOD]) expect(text).not.toContain(secret);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(existsSync(`${file}.tmp`)).toBe(false);
     expect(parseStateDocument(text)).toEqual({
       keys: {
         [keyId(DEAD)]: { disabled: { reason: 'API_KEY_INVALID', sinceMs: NOW } },
