@@ -8,9 +8,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { controlledStream } from '../support/behaviours.js';
 import { FakeGemini } from '../support/fake-gemini.js';
-import { cleanUp, GENERATE_PATH, PROMPT_BODY, ROOT, send, sseTexts, startCli, StreamingClient, Workspace } from '../cli/support.js';
+import { cleanUp, GENERATE_PATH, PROMPT_BODY, ROOT, send, sseTexts, startCli, streamStarted, Workspace } from '../cli/support.js';
 
 const POOL_KEY = 'binary-test-pool-key-7f3a';
 const SECOND_KEY = 'binary-test-second-key-91c2';
@@ -54,12 +53,7 @@ describe('the single executable', () => {
     cli.signal('SIGHUP');
     expect(await cli.waitForEvent('reloaded')).toMatchObject({ trigger: 'SIGHUP', keys: 2 });
 
-    const stream = controlledStream();
-    upstream.next(stream.behaviour);
-    const client = new StreamingClient(base);
-    await stream.started;
-    stream.send('first');
-    await client.waitForText('"first"');
+    const { stream, client } = await streamStarted(base, upstream);
     cli.signal('SIGTERM');
     await cli.waitForEvent('shutting-down');
     stream.send('last', 'STOP');

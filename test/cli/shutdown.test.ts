@@ -4,9 +4,8 @@
  */
 
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { controlledStream } from '../support/behaviours.js';
 import { FakeGemini } from '../support/fake-gemini.js';
-import { assertBundleFresh, cleanUp, sseTexts, startCli, StreamingClient, tryConnect, Workspace } from './support.js';
+import { assertBundleFresh, cleanUp, sseTexts, startCli, streamStarted, tryConnect, Workspace } from './support.js';
 
 describe('gemini-proxy: shutting down', () => {
   let upstream: FakeGemini;
@@ -29,12 +28,7 @@ describe('gemini-proxy: shutting down', () => {
   it('SIGTERM: refuses new work, lets the open stream finish, exits 0', async () => {
     const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: ws.dir });
     const base = await cli.ready();
-    const stream = controlledStream();
-    upstream.next(stream.behaviour);
-    const client = new StreamingClient(base);
-    await stream.started;
-    stream.send('first');
-    await client.waitForText('"first"');
+    const { stream, client } = await streamStarted(base, upstream);
 
     cli.signal('SIGTERM');
     expect(await cli.waitForEvent('shutting-down')).toMatchObject({ signal: 'SIGTERM' });
@@ -58,12 +52,7 @@ describe('gemini-proxy: shutting down', () => {
   it('SIGTERM with --drain-timeout 200ms: a stream that never ends is cut, and the exit is still 0', async () => {
     const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '200ms'], { cwd: ws.dir });
     const base = await cli.ready();
-    const stream = controlledStream();
-    upstream.next(stream.behaviour);
-    const client = new StreamingClient(base);
-    await stream.started;
-    stream.send('first');
-    await client.waitForText('"first"');
+    const { client } = await streamStarted(base, upstream);
 
     cli.signal('SIGTERM');
     expect(await cli.waitForEvent('shutting-down')).toMatchObject({ signal: 'SIGTERM', drainMs: 200 });
@@ -80,12 +69,7 @@ describe('gemini-proxy: shutting down', () => {
   it('a second signal during the drain stops at once, with exit code 1', async () => {
     const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '10m'], { cwd: ws.dir });
     const base = await cli.ready();
-    const stream = controlledStream();
-    upstream.next(stream.behaviour);
-    const client = new StreamingClient(base);
-    await stream.started;
-    stream.send('first');
-    await client.waitForText('"first"');
+    await streamStarted(base, upstream);
     cli.signal('SIGTERM');
     await cli.waitForEvent('shutting-down');
     cli.signal('SIGINT');

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { controlledStream } from '../support/behaviours.js';
+import type { FakeGemini } from '../support/fake-gemini.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'gemini-proxy.cjs');
@@ -375,4 +377,18 @@ export async function tryConnect(base: string, path = '/v1beta/models'): Promise
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return { refused: true, code };
     throw error;
   }
+}
+
+/**
+ * A stream through the proxy at `base` to a controlled upstream stream, once its first chunk
+ * ("first") has reached the client.
+ */
+export async function streamStarted(base: string, upstream: FakeGemini): Promise<{ stream: ReturnType<typeof controlledStream>; client: StreamingClient }> {
+  const stream = controlledStream();
+  upstream.next(stream.behaviour);
+  const client = new StreamingClient(base);
+  await stream.started;
+  stream.send('first');
+  await client.waitForText('"first"');
+  return { stream, client };
 }
