@@ -53,7 +53,8 @@ function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
 export function upstreamHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const listed = connectionTokens(headers);
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || DROP_UPSTREAM.has(name) || listed.has(name)) {
       continue;
     }
@@ -66,7 +67,8 @@ export function upstreamHeaders(headers: IncomingHttpHeaders): Record<string, st
 export function downstreamHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const listed = connectionTokens(headers);
   const result: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || DROP_DOWNSTREAM.has(name) || listed.has(name)) {
       continue;
     }

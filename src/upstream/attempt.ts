@@ -48,6 +48,8 @@ export interface AttemptTarget {
   readonly secret: string;
   readonly signal: AbortSignal;
   readonly secrets: () => Iterable<string>;
+  /** Time allowed for the response headers (the request deadline may shorten the pool's). */
+  readonly headersTimeoutMs?: number;
 }
 
 async function readBounded(body: ResponseBody): Promise<Buffer> {
@@ -81,6 +83,7 @@ export async function attempt(request: UpstreamRequest, target: AttemptTarget): 
       headers: { ...request.headers, 'x-goog-api-key': target.secret },
       body: request.body ?? null,
       signal: target.signal,
+      ...(target.headersTimeoutMs !== undefined && { headersTimeout: target.headersTimeoutMs }),
     });
   } catch (error) {
     if (target.signal.aborted) throw target.signal.reason;

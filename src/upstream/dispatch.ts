@@ -43,7 +43,11 @@ export interface DispatchDeps {
 export interface DispatchLimits {
   readonly maxAttempts: number;
   readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
 }
+
+/** Shared "tried nothing yet": most requests never need a set of their own. */
+const NONE_TRIED: ReadonlySet<string> = new Set();
 
 type Success = Extract<DispatchResult, { kind: 'success' }>;
 
@@ -70,21 +74,21 @@ export class Dispatcher {
     const { rotator } = this.#deps;
     // Real time, not the injected clock: the deadline is enforced by timers.
     const deadlineAt = Date.now() + this.#limits.requestTimeoutMs;
-    const triedKeys = new Set<string>();
-    const triedRelays = new Set<string>();
+    let triedKeys: Set<string> | undefined;
+    let triedRelays: Set<string> | undefined;
     let last: Failure | undefined;
     for (let count = 1; count <= this.#limits.maxAttempts; count++) {
-      const pick = rotator.pickKey(request.model, triedKeys);
+      const pick = rotator.pickKey(request.model, triedKeys ?? NONE_TRIED);
       if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
-      const relay = rotator.pickRelay(triedRelays);
+      const relay = rotator.pickRelay(triedRelays ?? NONE_TRIED);
       if (relay === undefined) break;
       const result = await this.#attempt(request, pick.record, relay, { signal, deadlineAt }, trail);
       if (result.kind === 'success') return result;
       last = result.failure;
       const { next } = last.verdict;
       if (next === 'return') break;
-      if (next === 'next-relay') triedRelays.add(relay.relay.id);
-      else triedKeys.add(pick.record.key.id);
+      if (next === 'next-relay') (triedRelays ??= new Set()).add(relay.relay.id);
+      else (triedKeys ??= new Set()).add(pick.record.key.id);
       if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) {
         const delay = this.#backoff(count);
         if (Date.now() + delay >= deadlineAt) break;
@@ -105,24 +109,25 @@ export class Dispatcher {
   ): Promise<Success | { kind: 'failure'; failure: Failure }> {
     const { rotator, now } = this.#deps;
     const started = now();
-    // The attempt follows the client and the deadline only until it commits: a stream that has
-    // started is never cut by the request deadline (the idle timeout guards it instead).
-    const controller = new AbortController();
-    const forward = (): void => controller.abort(scope.signal.reason);
-    scope.signal.addEventListener('abort', forward, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new ProxyError('GP_DEADLINE_EXCEEDED')),
-      Math.max(0, scope.deadlineAt - Date.now()),
-    );
+    // The deadline bounds the wait for response headers, so a stream that has started is never
+    // cut by it (the idle timeout guards it instead). The client's signal goes with the request
+    // for its whole life: a client that leaves aborts it, even mid-stream.
+    const remaining = scope.deadlineAt - Date.now();
+    const deadlineBound = remaining < this.#limits.headersTimeoutMs;
     rotator.recordAttempt(key, relay);
     try {
+      if (remaining <= 0) throw new ProxyError('GP_DEADLINE_EXCEEDED');
       const result = await attempt(request, {
         pool: this.#deps.pools.get(relay.relay.origin),
         basePath: relay.relay.basePath,
         secret: key.key.secret,
-        signal: controller.signal,
+        signal: scope.signal,
         secrets: this.#deps.secrets,
+        ...(deadlineBound && { headersTimeoutMs: remaining }),
       });
+      if (!result.ok && deadlineBound && result.outcome.kind === 'network' && result.outcome.code === 'UND_ERR_HEADERS_TIMEOUT') {
+        throw new ProxyError('GP_DEADLINE_EXCEEDED'); // the request's deadline, not the relay's fault
+      }
       const entry = { key: key.key.id, relay: relay.relay.id, ms: now() - started };
       if (result.ok) {
         rotator.recordSuccess(relay);
@@ -141,9 +146,6 @@ export class Dispatcher {
       const code = error instanceof ProxyError ? error.code : 'ABORTED';
       trail.push({ key: key.key.id, relay: relay.relay.id, code, verdict: 'aborted', ms: now() - started });
       throw error;
-    } finally {
-      clearTimeout(timer);
-      scope.signal.removeEventListener('abort', forward);
     }
   }
 

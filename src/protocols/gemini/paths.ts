@@ -36,10 +36,11 @@ export interface GeminiTarget {
 }
 
 /** Whether `pathname` is in the Gemini namespace at all (so errors take Gemini's shape). */
+/** `/v1/`, `/v1beta/`, `/v1alpha/`, with or without the `/gemini` prefix (no allocation: it runs per request). */
+const GEMINI_NAMESPACE = /^(?:\/gemini)?\/v1(?:beta|alpha)?(?:\/|$)/;
+
 export function isGeminiPath(pathname: string): boolean {
-  const rest = pathname.startsWith(`${GEMINI_PREFIX}/`) ? pathname.slice(GEMINI_PREFIX.length) : pathname;
-  const version = rest.split('/')[1] ?? '';
-  return VERSIONS.has(version);
+  return GEMINI_NAMESPACE.test(pathname);
 }
 
 function modelOf(segments: readonly string[]): { model: string; verb: string } {
@@ -64,8 +65,11 @@ export function geminiTarget(pathname: string, search: URLSearchParams): GeminiT
   if (!VERSIONS.has(version) || !COLLECTIONS.has((segments[0] ?? '').split(':')[0] ?? '')) {
     throw new ProxyError('GP_NOT_FOUND', `no Gemini API resource at ${path}`);
   }
-  const query = new URLSearchParams(search);
-  query.delete('key'); // the client's credential; the pool key travels in a header
-  const queryText = query.toString();
+  let queryText = search.size === 0 ? '' : search.toString();
+  if (search.has('key')) {
+    const query = new URLSearchParams(search);
+    query.delete('key'); // the client's credential; the pool key travels in a header
+    queryText = query.toString();
+  }
   return { upstreamPath: queryText ? `${path}?${queryText}` : path, ...modelOf(segments) };
 }

@@ -79,8 +79,7 @@ export async function streamChat(ctx: RequestContext, body: Readable, completion
     includeUsage: request.includeUsage,
     includeReasoning: request.includeReasoning,
   }));
-  const abort = (): void => void body.destroy();
-  ctx.signal.addEventListener('abort', abort, { once: true });
+  // The upstream request carries the client's signal: a client that leaves aborts it.
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       await writer.items(parser.push(decoder.decode(chunk, { stream: true })));
@@ -94,7 +93,5 @@ export async function streamChat(ctx: RequestContext, body: Readable, completion
     // The upstream connection broke mid-stream: say so in the stream, then end it.
     ctx.log.warn({ err: error }, 'upstream stream failed after the response started');
     if (ctx.res.writable) ctx.res.end(errorEvent('the upstream stream failed', 'upstream_error'));
-  } finally {
-    ctx.signal.removeEventListener('abort', abort);
   }
 }

@@ -112,20 +112,20 @@ async function models(ctx: RequestContext, deps: OpenAiRouteDeps, id: string | u
   sendJson(ctx.res, 200, model);
 }
 
-function under(pathname: string, suffix: string): boolean {
-  return PREFIXES.some((prefix) => pathname === `${prefix}${suffix}`);
-}
+/** Route matching runs for every request, so the full paths are built once here. */
+const PATHS = {
+  chat: new Set(PREFIXES.map((prefix) => `${prefix}/chat/completions`)),
+  embeddings: new Set(PREFIXES.map((prefix) => `${prefix}/embeddings`)),
+  models: new Set(PREFIXES.map((prefix) => `${prefix}/models`)),
+};
+const MODEL_PATH = /^(?:\/openai)?\/v1\/models\/([^:]+)$/;
 
 /**
  * `/v1/models/{id}` as OpenAI means it: an id without `:`. `POST /v1/models/x:generateContent`
  * is Gemini's and falls through to the Gemini routes.
  */
 function modelId(pathname: string): string | undefined {
-  for (const prefix of PREFIXES) {
-    const id = pathname.startsWith(`${prefix}/models/`) ? pathname.slice(prefix.length + '/models/'.length) : undefined;
-    if (id !== undefined && id !== '' && !id.includes(':')) return id;
-  }
-  return undefined;
+  return MODEL_PATH.exec(pathname)?.[1];
 }
 
 type Matcher = (method: string, pathname: string) => boolean;
@@ -147,11 +147,11 @@ function route(name: string, method: string, matches: Matcher, handle: Route['ha
 export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
   return [
     // These paths are OpenAI's whatever the method (a wrong one gets OpenAI's 405).
-    route('openai-chat', 'POST', (_m, p) => under(p, '/chat/completions'), (ctx) => chat(ctx, deps)),
-    route('openai-embeddings', 'POST', (_m, p) => under(p, '/embeddings'), (ctx) => embeddings(ctx, deps)),
-    route('openai-models', 'GET', (_m, p) => under(p, '/models'), (ctx) => models(ctx, deps, undefined)),
-    // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…` calls must reach Gemini.
-    route('openai-model', 'GET', (m, p) => m === 'GET' && modelId(p) !== undefined, (ctx) => models(ctx, deps, modelId(ctx.pathname))),
+    route('openai-chat', 'POST', (_m, p) => PATHS.chat.has(p), (ctx) => chat(ctx, deps)),
+    route('openai-embeddings', 'POST', (_m, p) => PATHS.embeddings.has(p), (ctx) => embeddings(ctx, deps)),
+    route('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
+    // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…:verb` calls must reach Gemini.
+    route('openai-model', 'GET', (m, p) => m === 'GET' && MODEL_PATH.test(p), (ctx) => models(ctx, deps, modelId(ctx.pathname))),
     // Anything else under `/openai/` is an unknown OpenAI route, answered in OpenAI's shape.
     {
       name: 'openai-unknown', protocol: 'openai', auth: true,
