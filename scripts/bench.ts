@@ -29,7 +29,12 @@ function firstLine(child: ChildProcess, pick: (line: string) => number | undefin
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       const value = pick(line);
-      if (value !== undefined) resolve(value);
+      if (value === undefined) return;
+      resolve(value);
+      // From here on the output is only drained, never parsed: parsing every request's log line
+      // in this process would slow the measuring client down and blur the latencies.
+      lines.close();
+      child.stdout!.on('data', () => undefined).resume();
     });
   });
 }
