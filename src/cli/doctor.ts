@@ -7,12 +7,9 @@
 import PQueue from 'p-queue';
 import { loadLists, type ApiKey, type Relay } from '../config/lists.js';
 import type { Config } from '../config/resolve.js';
-import { attempt } from '../upstream/attempt.js';
 import { classify } from '../upstream/policy.js';
 import { UpstreamPools } from '../upstream/pool.js';
-
-const PROBE_PATH = '/v1beta/models?pageSize=1';
-const PROBE_TIMEOUT_MS = 30_000;
+import { PROBE_TIMEOUT_MS, probeKey } from '../upstream/prober.js';
 
 interface Row {
   key: string;
@@ -24,17 +21,14 @@ interface Row {
 
 async function probe(key: ApiKey, relay: Relay, pools: UpstreamPools, secrets: readonly string[]): Promise<Row> {
   const started = performance.now();
-  const result = await attempt(
-    { method: 'GET', path: PROBE_PATH, headers: {}, body: undefined, model: '' },
-    { pool: pools.get(relay.origin), basePath: relay.basePath, secret: key.secret, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), secrets: () => secrets },
-  ).catch(() => undefined);
+  const result = await probeKey({
+    pool: pools.get(relay.origin), basePath: relay.basePath, secret: key.secret,
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), secrets: () => secrets,
+  });
   const ms = Math.round(performance.now() - started);
   const row = { key: key.id, relay: relay.id, ms };
   if (result === undefined) return { ...row, verdict: 'timeout', detail: `no answer in ${PROBE_TIMEOUT_MS / 1000} s` };
-  if (result.ok) {
-    await result.body.dump();
-    return { ...row, verdict: 'ok', detail: String(result.status) };
-  }
+  if (result.ok) return { ...row, verdict: 'ok', detail: String(result.status) };
   const verdict = classify(result.outcome, Date.now());
   const detail = result.outcome.kind === 'network' ? result.outcome.code : `${result.outcome.status} ${verdict.reason}`;
   return { ...row, verdict: verdict.name, detail };

@@ -4,13 +4,24 @@
  */
 
 import PQueue from 'p-queue';
-import { attempt } from './attempt.js';
+import { attempt, type AttemptResult, type AttemptTarget } from './attempt.js';
 import { classify } from './policy.js';
 import type { UpstreamPools } from './pool.js';
 import type { KeyRecord, Rotator } from './rotator.js';
 
 const PROBE_PATH = '/v1beta/models?pageSize=1';
-const PROBE_TIMEOUT_MS = 30_000;
+export const PROBE_TIMEOUT_MS = 30_000;
+
+/**
+ * One probe: list one model with the target's key through its relay. A success's body is drained;
+ * undefined means no answer (timeout or abort).
+ */
+export async function probeKey(target: AttemptTarget): Promise<AttemptResult | undefined> {
+  const result = await attempt({ method: 'GET', path: PROBE_PATH, headers: {}, body: undefined, model: '' }, target)
+    .catch(() => undefined);
+  if (result?.ok) await result.body.dump();
+  return result;
+}
 
 export interface ProberDeps {
   readonly rotator: Rotator;
@@ -55,19 +66,15 @@ export class RecoveryProber {
     const relay = rotator.pickRelay(new Set());
     if (relay === undefined || !record.disabled) return;
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
-    const result = await attempt(
-      { method: 'GET', path: PROBE_PATH, headers: {}, body: undefined, model: '' },
-      {
-        pool: pools.get(relay.relay.origin),
-        basePath: relay.relay.basePath,
-        secret: record.key.secret,
-        signal,
-        secrets: this.#deps.secrets,
-      },
-    ).catch(() => undefined);
+    const result = await probeKey({
+      pool: pools.get(relay.relay.origin),
+      basePath: relay.relay.basePath,
+      secret: record.key.secret,
+      signal,
+      secrets: this.#deps.secrets,
+    });
     if (result === undefined) return;
     if (result.ok) {
-      await result.body.dump();
       rotator.enable(record, 'probe');
       return;
     }
