@@ -1,4 +1,4 @@
-/** @module The executable's entry point (the bundle's main, and later the single executable's). */
+/** @module The executable's entry point (the bundle's main, and so the single executable's). */
 
 import { main } from './cli/main.js';
 

@@ -5,7 +5,7 @@
  */
 
 import PQueue from 'p-queue';
-import { loadLists, type ApiKey, type Relay } from '../config/lists.js';
+import { listSourcesOf, loadLists, type ApiKey, type Relay } from '../config/lists.js';
 import type { Config } from '../config/resolve.js';
 import { classify } from '../upstream/policy.js';
 import { UpstreamPools } from '../upstream/pool.js';
@@ -43,10 +43,7 @@ function table(rows: readonly Row[]): string {
 
 /** Runs the probes; writes the table and a summary; returns the exit code. */
 export async function doctor(config: Config, write: (text: string) => void): Promise<number> {
-  const lists = loadLists({
-    apiKeysFile: config.apiKeysFile, apiKeysFileExplicit: config.apiKeysFileExplicit,
-    proxyUrlsFile: config.proxyUrlsFile, envKeys: config.envKeys,
-  });
+  const lists = loadLists(listSourcesOf(config));
   const pools = new UpstreamPools(config);
   const secrets = lists.keys.map((key) => key.secret);
   const queue = new PQueue({ concurrency: 4 });

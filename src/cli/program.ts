@@ -22,7 +22,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 function buildProgram(): Command {
   const program = new Command('gemini-proxy')
     .usage('[options]\n       gemini-proxy doctor [options]   probe every key through every relay, print a table')
-    .description('A key-rotating proxy in front of the Gemini API, for Gemini, OpenAI and Ollama clients.')
+    .description('A key-rotating proxy in front of the Gemini API, for Gemini and OpenAI clients.')
     .version(VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)

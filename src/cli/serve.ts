@@ -4,7 +4,7 @@
  */
 
 import { ConfigError } from '../config/config-error.js';
-import { loadLists, type Lists } from '../config/lists.js';
+import { listSourcesOf, loadLists, type Lists } from '../config/lists.js';
 import type { Config } from '../config/resolve.js';
 import { watchFiles } from '../config/watch.js';
 import { errorCode } from '../errors.js';
@@ -13,12 +13,7 @@ import type { Secrets } from '../log/secrets.js';
 import { Daemon, SERVED_PROTOCOLS } from '../server/daemon.js';
 
 function readLists(config: Config): Lists {
-  return loadLists({
-    apiKeysFile: config.apiKeysFile,
-    apiKeysFileExplicit: config.apiKeysFileExplicit,
-    proxyUrlsFile: config.proxyUrlsFile,
-    envKeys: config.envKeys,
-  });
+  return loadLists(listSourcesOf(config));
 }
 
 function logWarnings(log: Logger, lists: Lists): void {
@@ -93,6 +88,7 @@ export async function serve(config: Config, log: Logger, secrets: Secrets): Prom
     relays: lists.relays.map((relay) => relay.id), protocols: served,
     ...(pending.length > 0 && { notYetAvailable: pending }),
     auth: config.proxyKeys.length > 0,
+    ...(config.configFile && { config: config.configFile }),
   }, `listening on ${address}:${port}`);
   const code = await stopped;
   stopWatching();

@@ -141,6 +141,12 @@ function loadRelays(file: string, warnings: string[]): Relay[] {
   return [...byId.values()];
 }
 
+/** Where a resolved configuration says the lists are. */
+export function listSourcesOf(config: ListSources): ListSources {
+  const { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys } = config;
+  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys };
+}
+
 /** Reads both lists; throws a ConfigError naming the file and line of the first problem. */
 export function loadLists(sources: ListSources): Lists {
   const warnings: string[] = [];

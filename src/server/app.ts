@@ -54,7 +54,7 @@ export class App {
     ctx.protocol = route.protocol;
     ctx.route = route.name;
     if (route.auth && !this.#options.auth.allows(ctx.req.headers, ctx.search)) {
-      throw new ProxyError('GP_UNAUTHORIZED', 'a valid proxy key is required (Authorization: Bearer, x-goog-api-key or ?key=)');
+      throw new ProxyError('GP_UNAUTHORIZED', 'a valid proxy key is required (Authorization: Bearer, x-goog-api-key, x-api-key, api-key or ?key=)');
     }
     await route.handle(ctx);
   }

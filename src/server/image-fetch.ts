@@ -10,8 +10,8 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 
-export const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
-export const IMAGE_TIMEOUT_MS = 15_000;
+const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
+const IMAGE_TIMEOUT_MS = 15_000;
 
 /** Addresses no client may make the proxy connect to (RFC 6890 special-purpose ranges). */
 function privateRanges(): BlockList {

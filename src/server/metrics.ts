@@ -5,7 +5,7 @@
  */
 
 import type { AttemptTrail } from '../upstream/dispatch.js';
-import type { Rotator } from '../upstream/rotator.js';
+import { keyState, type Rotator } from '../upstream/rotator.js';
 
 /** Seconds; long tails are normal for thinking models. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -95,10 +95,7 @@ export class Metrics {
 
   #renderStates(lines: string[], family: (name: string, type: string, help: string) => void, state: ScrapeState): void {
     const keys = { active: 0, cooling: 0, disabled: 0 };
-    for (const record of state.rotator.keys) {
-      const cooling = [...record.cooling.values()].some((until) => until > state.nowMs);
-      keys[record.disabled ? 'disabled' : cooling ? 'cooling' : 'active']++;
-    }
+    for (const record of state.rotator.keys) keys[keyState(record, state.nowMs)]++;
     family('gemini_proxy_keys', 'gauge', 'API keys by state.');
     for (const [name, count] of Object.entries(keys)) lines.push(`gemini_proxy_keys${labels({ state: name })} ${count}`);
     const relays = { healthy: 0, unhealthy: 0 };

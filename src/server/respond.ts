@@ -61,7 +61,7 @@ function errorHeaders(error: ProxyError): OutgoingHttpHeaders {
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   if (error.code === 'GP_UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
   // Every key and relay was already tried: a client's automatic retry would only repeat that.
-  if (error.status >= 502) headers['x-should-retry'] = 'false';
+  if (error.status >= 500) headers['x-should-retry'] = 'false';
   // An unread oversized body, or a server going away: this connection is done.
   if (error.code === 'GP_BODY_TOO_LARGE' || error.code === 'GP_SHUTTING_DOWN') headers.connection = 'close';
   return headers;

@@ -11,7 +11,7 @@ import { parseGoogleError } from '../protocols/gemini/google-error.js';
 import type { Outcome } from './policy.js';
 
 /** Error bodies are read up to this size; the rest is dropped, never buffered. */
-export const ERROR_BODY_LIMIT = 64 * 1024;
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 export type HttpMethod = UndiciDispatcher.HttpMethod;
 
@@ -68,7 +68,7 @@ async function readBounded(body: ResponseBody): Promise<Buffer> {
 }
 
 /** A stable name for a transport failure: undici's code, the socket's errno, or the class. */
-export function failureCode(error: unknown): string {
+function failureCode(error: unknown): string {
   if (!(error instanceof Error)) return 'UNKNOWN';
   return errorCode(error) ?? errorCode(error.cause) ?? error.name;
 }

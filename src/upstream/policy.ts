@@ -99,7 +99,7 @@ const clientError = (reason: string): Verdict =>
   ({ name: 'client-error', key: 'keep', relay: 'keep', next: 'return', reason });
 
 /** The table. Read it against the catalogue; the order matters (first match wins). */
-export const POLICY: readonly Row[] = [
+const POLICY: readonly Row[] = [
   // Connection refused or reset, TLS failure, DNS failure, no response headers in time.
   {
     when: (o) => o.kind === 'network',

@@ -55,6 +55,13 @@ export interface RotatorDeps {
   readonly onChange: (change: StateChange) => void;
 }
 
+/** A key's state at `nowMs`, as /status and /metrics report it. */
+export function keyState(record: KeyRecord, nowMs: number): 'active' | 'cooling' | 'disabled' {
+  if (record.disabled) return 'disabled';
+  for (const until of record.cooling.values()) if (until > nowMs) return 'cooling';
+  return 'active';
+}
+
 export class Rotator {
   #keys: KeyRecord[] = [];
   #relays: RelayRecord[] = [];

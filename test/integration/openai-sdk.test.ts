@@ -57,6 +57,9 @@ describe('openai SDK through the proxy', () => {
     expect(completion.choices[0]?.finish_reason).toBe('stop');
     expect(completion.usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 });
     expect(upstream.requests[0]?.pathname).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect(line).toMatchObject({ protocol: 'openai', model: 'gemini-2.5-flash', status: 200 });
+    expect(line['bytesIn']).toBeGreaterThan(50);
     expect(sent()).toMatchObject({
       systemInstruction: { parts: [{ text: 'Be brief.' }] },
       contents: [{ role: 'user', parts: [{ text: 'ping' }] }],

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { gemini } from './behaviours.js';
 
 export interface Recorded {
-  readonly index: number;
   readonly method: string;
   /** Path and query exactly as received. */
   readonly url: string;
@@ -94,7 +93,6 @@ export class FakeGemini {
     const key = headers['x-goog-api-key'];
     let markClosed: () => void = () => undefined;
     const record: Recorded = {
-      index: this.requests.length,
       method,
       url,
       pathname: mark === -1 ? url : url.slice(0, mark),

@@ -6,7 +6,7 @@
 
 import { ProxyError } from '../../errors.js';
 
-export const GEMINI_PREFIX = '/gemini';
+const GEMINI_PREFIX = '/gemini';
 const VERSIONS = new Set(['v1', 'v1beta', 'v1alpha']);
 
 /** The resource collections of the Gemini API (wire-formats §1.2). */
@@ -35,10 +35,10 @@ export interface GeminiTarget {
   readonly verb: string;
 }
 
-/** Whether `pathname` is in the Gemini namespace at all (so errors take Gemini's shape). */
 /** `/v1/`, `/v1beta/`, `/v1alpha/`, with or without the `/gemini` prefix (no allocation: it runs per request). */
 const GEMINI_NAMESPACE = /^(?:\/gemini)?\/v1(?:beta|alpha)?(?:\/|$)/;
 
+/** Whether `pathname` is in the Gemini namespace at all (so errors take Gemini's shape). */
 export function isGeminiPath(pathname: string): boolean {
   return GEMINI_NAMESPACE.test(pathname);
 }

@@ -64,7 +64,7 @@ function imagePart(value: unknown, param: string, links: ImageLink[] | undefined
   const { mimeType: declared, data } = parseDataUrl(url, where);
   const mimeType = imageMimeType(Buffer.from(data.slice(0, 16), 'base64'));
   if (!declared.startsWith('image/') || mimeType === undefined) {
-    throw badRequest(where, `${where} does not hold an image (png, jpeg, gif, webp or heic)`);
+    throw badRequest(where, `${where} does not hold an image (png, jpeg, gif, webp, heic or heif)`);
   }
   return { inlineData: { mimeType, data } };
 }

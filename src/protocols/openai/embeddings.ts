@@ -9,7 +9,7 @@ import { badRequest, readNumber, readString, type Json } from './read.js';
 import { resolveModelName, type ModelResolver } from './request.js';
 
 /** Gemini takes at most this many inputs in one `batchEmbedContents` call. */
-export const EMBED_BATCH_SIZE = 100;
+const EMBED_BATCH_SIZE = 100;
 
 export interface EmbeddingsRequest {
   readonly model: string;

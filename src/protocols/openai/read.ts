@@ -11,7 +11,7 @@ export { isObject, type Json };
 
 /** Deeper JSON than this is refused: nothing legitimate nests so far, and deep nesting can
  * exhaust the stack of whatever walks it later. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** Throws a 400 naming `param` when `value` nests deeper than MAX_JSON_DEPTH. */
 export function checkDepth(value: unknown, param: string): void {

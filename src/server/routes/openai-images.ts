@@ -25,7 +25,7 @@ export async function fetchImageLinks(links: readonly ImageLink[], fetcher: Imag
       const image = await fetcher.fetch(link.url, signal, left);
       const mimeType = imageMimeType(image.bytes.subarray(0, 16));
       if (!image.contentType.startsWith('image/') || mimeType === undefined) {
-        throw new ImageFetchError('the URL does not hold an image (png, jpeg, gif, webp or heic)');
+        throw new ImageFetchError('the URL does not hold an image (png, jpeg, gif, webp, heic or heif)');
       }
       left -= image.bytes.length;
       link.part.inlineData = { mimeType, data: image.bytes.toString('base64') };

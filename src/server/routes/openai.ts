@@ -40,7 +40,7 @@ export interface OpenAiRouteDeps {
 }
 
 /** A fresh random token for response and tool-call ids. */
-export function newToken(): string {
+function newToken(): string {
   return randomBytes(12).toString('base64url');
 }
 
@@ -63,7 +63,9 @@ async function post(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, v
 }
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
-  const json = parseJsonObject(await readBody(ctx.req, deps.maxBodyBytes, ctx.signal));
+  const raw = await readBody(ctx.req, deps.maxBodyBytes, ctx.signal);
+  ctx.bytesIn = raw.length;
+  const json = parseJsonObject(raw);
   const request = translateChatRequest(json, deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
   if (deps.imageFetcher) await fetchImageLinks(request.imageLinks, deps.imageFetcher, deps.maxBodyBytes, ctx.signal);
   const verb = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
@@ -81,7 +83,9 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
 }
 
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
-  const json = parseJsonObject(await readBody(ctx.req, deps.maxBodyBytes, ctx.signal));
+  const raw = await readBody(ctx.req, deps.maxBodyBytes, ctx.signal);
+  ctx.bytesIn = raw.length;
+  const json = parseJsonObject(raw);
   const request = translateEmbeddingsRequest(json, deps.resolveModel);
   const responses: BatchEmbedContentsResponse[] = [];
   // One batch after another: a large document uses the keys in turn, not all at once.

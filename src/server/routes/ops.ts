@@ -1,7 +1,7 @@
-/** @module Operator endpoints: `/healthz` (open) and `/status` (keys and relays, no secrets). */
+/** @module Operator endpoints: `/healthz` (open), `/status` (keys and relays, no secrets), `/metrics`. */
 
 import { ProxyError } from '../../errors.js';
-import type { Rotator } from '../../upstream/rotator.js';
+import { keyState, type Rotator } from '../../upstream/rotator.js';
 import type { Metrics } from '../metrics.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
@@ -11,13 +11,13 @@ function iso(epochMs: number): string {
 }
 
 /** The state of every key and relay; keys appear only by id. */
-export function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
+function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
   const keys = rotator.keys.map((record) => {
     const cooling: Record<string, string> = {};
     for (const [model, until] of record.cooling) {
       if (until > nowMs) cooling[model || '*'] = iso(until);
     }
-    const state = record.disabled ? 'disabled' : Object.keys(cooling).length > 0 ? 'cooling' : 'active';
+    const state = keyState(record, nowMs);
     return {
       id: record.key.id,
       state,
