@@ -33,13 +33,14 @@ export class App {
 
   /** The `request` listener for node:http. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const ctx = createContext(req, res, this.#options.log, this.#options.now());
+    const { ctx, onClose } = createContext(req, res, this.#options.log, this.#options.now());
     // The socket is detached from `req` by the time the response closes: keep it.
     const socket = req.socket;
     const bytesBefore = socket.bytesWritten;
     this.#inflight.add(ctx);
     this.#options.log.debug({ reqId: ctx.id, method: ctx.method, path: ctx.pathname }, 'request started');
     res.once('close', () => {
+      onClose();
       this.#inflight.delete(ctx);
       this.#logRequest(ctx, socket.bytesWritten - bytesBefore);
       if (this.#inflight.size === 0) this.#idle?.();

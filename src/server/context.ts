@@ -40,17 +40,26 @@ function splitUrl(url: string): { pathname: string; search: URLSearchParams } {
   return { pathname: url.slice(0, mark), search: new URLSearchParams(url.slice(mark + 1)) };
 }
 
-export function createContext(req: IncomingMessage, res: ServerResponse, log: Logger, now: number): RequestContext {
+/**
+ * A request's context and the function its owner calls when the response closes (one 'close'
+ * listener per request, owned by the app): aborts the signal if the client went away.
+ */
+export function createContext(
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+  now: number,
+): { ctx: RequestContext; onClose: () => void } {
   const id = randomUUID();
   const controller = new AbortController();
   // `res` 'close' before 'finish' is the reliable sign of a client that went away; the
   // request's own 'close' fires as soon as its body has been read.
-  res.once('close', () => {
+  const onClose = (): void => {
     if (!res.writableFinished) controller.abort(new ProxyError('GP_CLIENT_CLOSED'));
-  });
+  };
   res.setHeader('x-request-id', id);
   let child: Logger | undefined;
-  return {
+  const ctx: RequestContext = {
     id,
     req,
     res,
@@ -69,4 +78,5 @@ export function createContext(req: IncomingMessage, res: ServerResponse, log: Lo
     bytesIn: 0,
     attempts: [],
   };
+  return { ctx, onClose };
 }

@@ -22,7 +22,7 @@ describe('OpenAI API edges', () => {
   let upstream: FakeGemini;
   let proxy: TestProxy;
   let client: OpenAI;
-  const sent = (index = 0): Record<string, unknown> => JSON.parse(upstream.requests[index]?.body ?? '{}') as Record<string, unknown>;
+  const sent = (index = 0): Record<string, unknown> => upstream.sentJson(index);
 
   beforeEach(async () => {
     upstream = await FakeGemini.start();

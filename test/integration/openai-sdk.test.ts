@@ -30,7 +30,7 @@ describe('openai SDK through the proxy', () => {
   let proxy: TestProxy;
   let client: OpenAI;
 
-  const sent = (index = 0): Record<string, unknown> => JSON.parse(upstream.requests[index]?.body ?? '{}') as Record<string, unknown>;
+  const sent = (index = 0): Record<string, unknown> => upstream.sentJson(index);
 
   beforeEach(async () => {
     upstream = await FakeGemini.start();

@@ -72,6 +72,11 @@ export class FakeGemini {
     return this;
   }
 
+  /** The JSON body of the `index`th request ({} when there is none). */
+  sentJson(index = 0): Record<string, unknown> {
+    return JSON.parse(this.requests[index]?.body || '{}') as Record<string, unknown>;
+  }
+
   /** Requests with this key so far. */
   withKey(key: string): Recorded[] {
     return this.requests.filter((request) => request.key === key);
