@@ -14,10 +14,15 @@ export const ERROR_CODES = {
   GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
   GP_BODY_TOO_LARGE: { status: 413, summary: 'the request body is over the limit' },
   GP_KEYS_COOLING: { status: 429, summary: 'every usable key is rate-limited' },
+  GP_CLIENT_RATE_LIMITED: { status: 429, summary: 'this client is over its request rate' },
   GP_UPSTREAM_UNREACHABLE: { status: 502, summary: 'no relay could be reached' },
   GP_UPSTREAM_BAD_ANSWER: { status: 502, summary: 'the upstream answer could not be read' },
+  /** A relay answered a 4xx without Google's error body (its own page): the request, as it saw it. */
+  GP_UPSTREAM_REJECTED: { status: 400, summary: 'the upstream refused the request without an API error' },
+  GP_UPSTREAM_NOT_FOUND: { status: 404, summary: 'the upstream serves nothing at this path' },
   GP_NO_KEY_AVAILABLE: { status: 503, summary: 'no API key is usable' },
   GP_SHUTTING_DOWN: { status: 503, summary: 'the proxy is shutting down' },
+  GP_BUSY: { status: 503, summary: 'the proxy holds as many request bodies as it may; retry shortly' },
   GP_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },
   GP_INTERNAL: { status: 500, summary: 'internal proxy error' },
   /** Never sent: the client went away. 499 follows nginx's convention in logs. */
