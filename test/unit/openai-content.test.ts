@@ -1,7 +1,7 @@
 /** OpenAI content (a string or parts) → Gemini parts: text, images, audio, files (wire-formats §2.3). */
 
 import { describe, expect, it } from 'vitest';
-import { contentParts, textOf } from '../../src/protocols/openai/content.js';
+import { contentParts, isBase64, textOf } from '../../src/protocols/openai/content.js';
 import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { dataUrl, GIF, JPEG, MP3, NOT_AN_IMAGE, PDF, PNG, WAV, WEBP } from '../fixtures/openai-requests/media.js';
 
@@ -167,5 +167,28 @@ describe('contentParts: ISO media that is not an image', () => {
     const part = (bytes: Buffer, mime: string) => [{ type: 'image_url', image_url: { url: `data:${mime};base64,${bytes.toString('base64')}` } }];
     expect(proxyErrorOf(() => contentParts(part(mp4, 'image/png'), 'c')).param).toBe('c[0].image_url.url');
     expect(contentParts(part(heic, 'image/heic'), 'c')).toEqual([{ inlineData: { mimeType: 'image/heic', data: heic.toString('base64') } }]);
+  });
+});
+
+describe('isBase64', () => {
+  /** The single pattern it replaces: right, but quadratic over a run of line breaks. */
+  const ONE_PATTERN = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
+
+  it('accepts exactly what the single pattern accepts (every string of up to 5 telling characters)', () => {
+    const alphabet = ['A', '+', '=', '\n', '\r', ' ', '\t', '!', '-'];
+    const strings = [''];
+    for (const text of strings) {
+      if (isBase64(text) !== ONE_PATTERN.test(text)) expect.fail(`disagrees on ${JSON.stringify(text)}`);
+      if (text.length < 5) strings.push(...alphabet.map((c) => text + c));
+    }
+    expect(strings).toHaveLength((9 ** 6 - 1) / 8);
+  });
+
+  it('refuses a million line breaks followed by a bad character, as data of an image or of audio', () => {
+    const data = `${'\n'.repeat(1_000_000)}!`;
+    expect(isBase64(data)).toBe(false);
+    expect(errorAt(() => contentParts(image(`data:image/png;base64,${data}`), AT))).toEqual([400, 'GP_BAD_REQUEST', `${AT}[0].image_url.url`]);
+    expect(errorAt(() => contentParts([{ type: 'input_audio', input_audio: { format: 'wav', data } }], AT)))
+      .toEqual([400, 'GP_BAD_REQUEST', `${AT}[0].input_audio`]);
   });
 });

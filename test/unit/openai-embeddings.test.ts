@@ -1,9 +1,12 @@
 /** OpenAI embeddings ↔ Gemini batchEmbedContents (wire-formats §2.8). */
 
 import { describe, expect, it } from 'vitest';
-import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../src/protocols/openai/embeddings.js';
+import {
+  MAX_EMBEDDING_CHARS, MAX_EMBEDDING_INPUTS, toEmbeddingsResponse, translateEmbeddingsRequest,
+} from '../../src/protocols/openai/embeddings.js';
 import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { resolve } from '../fixtures/openai-requests/chat-requests.js';
+import { measureWork } from '../support/work-meter.js';
 
 const MODEL = 'gemini-embedding-001';
 
@@ -70,6 +73,50 @@ describe('translateEmbeddingsRequest', () => {
     const error = proxyErrorOf(() => translateEmbeddingsRequest({ model: MODEL, ...fields }, resolve));
     expect([error.status, error.code, error.param]).toEqual([400, 'GP_BAD_REQUEST', param]);
     expect(error.message).toContain(message);
+  });
+});
+
+describe('translateEmbeddingsRequest: caps (issue 7, defect 6)', () => {
+  const texts = (count: number, text = 'a'): string[] => Array.from({ length: count }, () => text);
+
+  it(`takes ${MAX_EMBEDDING_INPUTS} inputs (OpenAI's cap): at most 21 upstream calls`, () => {
+    expect(MAX_EMBEDDING_INPUTS).toBe(2048);
+    expect(translateEmbeddingsRequest({ model: MODEL, input: texts(MAX_EMBEDDING_INPUTS) }, resolve).batches).toHaveLength(21);
+  });
+
+  it('one input more is a 400 naming input', () => {
+    const error = proxyErrorOf(() => translateEmbeddingsRequest({ model: MODEL, input: texts(MAX_EMBEDDING_INPUTS + 1) }, resolve));
+    expect([error.code, error.param]).toEqual(['GP_BAD_REQUEST', 'input']);
+    expect(error.message).toContain(`at most ${MAX_EMBEDDING_INPUTS}`);
+  });
+
+  it('a huge list is refused at once, before anything is built from it', () => {
+    const body = { model: MODEL, input: texts(200_000) };
+    let error: unknown;
+    const work = measureWork(() => {
+      try {
+        translateEmbeddingsRequest(body, resolve);
+      } catch (caught) {
+        error = caught;
+      }
+    });
+    expect(error).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'input' });
+    expect(work).toBeLessThan(1000);
+  });
+
+  it(`takes ${MAX_EMBEDDING_CHARS} characters in all, and refuses one more, in one input or over many`, () => {
+    const share = MAX_EMBEDDING_CHARS / 2000;
+    expect(() => translateEmbeddingsRequest({ model: MODEL, input: texts(2000, 'x'.repeat(share)) }, resolve)).not.toThrow();
+    for (const input of ['x'.repeat(MAX_EMBEDDING_CHARS + 1), [...texts(2000, 'x'.repeat(share)), 'y']]) {
+      const error = proxyErrorOf(() => translateEmbeddingsRequest({ model: MODEL, input }, resolve));
+      expect([error.code, error.param]).toEqual(['GP_BAD_REQUEST', 'input']);
+      expect(error.message).toContain('characters');
+    }
+  });
+
+  it('a long token array is refused as a token array, not as too many inputs', () => {
+    const error = proxyErrorOf(() => translateEmbeddingsRequest({ model: MODEL, input: Array.from({ length: 5000 }, (_, i) => i) }, resolve));
+    expect(error.message).toContain('token arrays');
   });
 });
 

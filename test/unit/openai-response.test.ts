@@ -134,3 +134,37 @@ describe('helpers', () => {
     });
   });
 });
+
+describe('toChatCompletion: odd values (issue 7, defect 8)', () => {
+  const complete = (value: unknown) => toChatCompletion(value as never, testContext(), { includeReasoning: true });
+
+  const ODD_ANSWERS: [string, unknown][] = [
+    ['candidates that are an object', { candidates: {} }],
+    ['a null candidate', { candidates: [null] }],
+    ['parts that are a number', { candidates: [{ content: { parts: 5 } }] }],
+    ['a null part', { candidates: [{ content: { parts: [null] } }] }],
+    ['a thought signature that is a number', { candidates: [{ content: { parts: [{ functionCall: { name: 'f' }, thoughtSignature: 5 }] } }] }],
+    ['usage that is a string', { usageMetadata: 'lots' }],
+    ['null', null],
+    ['a string', 'x'],
+  ];
+
+  it('gives one empty choice or the usable rest for every odd value, never an exception', () => {
+    for (const [name, value] of ODD_ANSWERS) {
+      const completion = complete(value);
+      expect(completion.choices.length, name).toBeGreaterThan(0);
+      expect(completion.usage?.total_tokens, name).toBe(0);
+    }
+  });
+
+  it('keeps the usable parts and candidates', () => {
+    const completion = complete({
+      candidates: [null, { content: { parts: [{ text: 'a' }, null, { text: 1 }, { text: 'b' }] }, finishReason: 'STOP', index: -2 }],
+      usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 'x' },
+    });
+    expect(completion.choices).toEqual([
+      { index: 1, message: { role: 'assistant', content: 'ab', refusal: null }, logprobs: null, finish_reason: 'stop' },
+    ]);
+    expect(completion.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 0 });
+  });
+});

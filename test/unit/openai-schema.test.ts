@@ -1,7 +1,11 @@
 /** cleanSchema: JSON Schema → what Gemini accepts (wire-formats §5): meta keywords out, $refs inlined. */
 
 import { describe, expect, it } from 'vitest';
+import { translateChatRequest } from '../../src/protocols/openai/request.js';
+import { MAX_SCHEMA_DEPTH, SCHEMA_CAP, SchemaBudget } from '../../src/protocols/openai/schema-budget.js';
 import { cleanSchema } from '../../src/protocols/openai/schema.js';
+import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
+import { resolve } from '../fixtures/openai-requests/chat-requests.js';
 
 const STRING = { type: 'string' };
 
@@ -210,5 +214,124 @@ describe('cleanSchema: array keywords', () => {
       minContains: 1,
       $defs: { a: { type: 'string' } },
     })).toEqual({ type: 'array', contains: { type: 'string' }, additionalItems: { type: 'object' } });
+  });
+});
+
+/** `count` properties that each reference `#/$defs/<def>`. */
+function referencing(count: number, def: string): Record<string, unknown> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`p${i}`, { $ref: `#/$defs/${def}` }]));
+}
+
+/** A definition holding an anyOf of `width` small objects: about 60 bytes each. */
+function wideAnyOf(width: number): Record<string, unknown> {
+  return { anyOf: Array.from({ length: width }, (_, i) => ({ type: 'object', properties: { [`field${i}`]: { type: 'string' } } })) };
+}
+
+describe('cleanSchema: the output budget (issue 7, defect 3)', () => {
+  it('a large anyOf referenced from 200 properties is a 400 naming the schema, not a copy per reference', () => {
+    const schema = { type: 'object', properties: referencing(200, 'big'), $defs: { big: wideAnyOf(500) } };
+    const error = proxyErrorOf(() => cleanSchema(schema, 'tools[0].function.parameters'));
+    expect(error).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'tools[0].function.parameters' });
+    expect(error.message).toContain('$refs are inlined');
+  });
+
+  it('the same through translateChatRequest: the 400 names the tool, before anything is sent', () => {
+    const parameters = { type: 'object', properties: referencing(200, 'big'), $defs: { big: wideAnyOf(500) } };
+    const body = {
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [
+        { type: 'function', function: { name: 'small', parameters: { type: 'object' } } },
+        { type: 'function', function: { name: 'big', parameters } },
+      ],
+    };
+    expect(proxyErrorOf(() => translateChatRequest(body, resolve))).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'tools[1].function.parameters' });
+  });
+
+  it('is shared by every schema of a request: each fits alone, together they do not', () => {
+    // Each: about 9 KB in, about 180 KB out (a 6 KB definition used 30 times).
+    const parameters = { type: 'object', properties: referencing(30, 'd'), $defs: { d: wideAnyOf(100) } };
+    expect(() => cleanSchema(parameters)).not.toThrow();
+    const tools = Array.from({ length: 8 }, (_, i) => ({ type: 'function', function: { name: `f${i}`, parameters } }));
+    const body = { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }], tools };
+    const error = proxyErrorOf(() => translateChatRequest(body, resolve));
+    expect(error.param).toMatch(/^tools\[[1-7]\]\.function\.parameters$/);
+  });
+
+  it('response_format.json_schema.schema draws on the same budget and is named when it runs out', () => {
+    const schema = { type: 'object', properties: referencing(200, 'big'), $defs: { big: wideAnyOf(500) } };
+    const body = {
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema } },
+    };
+    expect(proxyErrorOf(() => translateChatRequest(body, resolve))).toMatchObject({ param: 'response_format.json_schema.schema' });
+  });
+
+  it('has an absolute cap: a schema over 8 MiB is a 400 even without a $ref', () => {
+    const schema = { type: 'string', description: 'x'.repeat(SCHEMA_CAP + 1) };
+    expect(proxyErrorOf(() => cleanSchema(schema, 'p'))).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'p' });
+  });
+
+  it('charges the keywords it drops: a definition of dropped keywords inlined many times costs its size each time', () => {
+    // Each object cleans to `{}`, but the walk visits its keys on every inlining.
+    const dropped = { anyOf: Array.from({ length: 1000 }, () => ({ additionalProperties: false, $comment: 'c', unevaluatedProperties: false })) };
+    const schema = { type: 'object', properties: referencing(150, 'd'), $defs: { d: dropped } };
+    expect(proxyErrorOf(() => cleanSchema(schema, 'p'))).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'p' });
+  });
+
+  it('charges data kept as it is (a default, an enum) for its size at every copy', () => {
+    const data = { type: 'string', enum: Array.from({ length: 5000 }, (_, i) => `value-${i}`) };
+    const schema = { type: 'object', properties: referencing(150, 'd'), $defs: { d: data } };
+    expect(proxyErrorOf(() => cleanSchema(schema, 'p'))).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'p' });
+  });
+
+  it('lets real schemas through: pydantic-style $defs used a few times, and many plain tool schemas', () => {
+    const address = { type: 'object', properties: { street: STRING, city: STRING, zip: { type: 'string', pattern: '^[0-9]{5}$' } }, required: ['street', 'city'] };
+    const person = {
+      type: 'object',
+      properties: { name: STRING, home: { $ref: '#/$defs/Address' }, work: { anyOf: [{ $ref: '#/$defs/Address' }, { type: 'null' }] } },
+      required: ['name'],
+    };
+    const order = {
+      title: 'Order',
+      type: 'object',
+      properties: { buyer: { $ref: '#/$defs/Person' }, seller: { $ref: '#/$defs/Person' }, shipTo: { $ref: '#/$defs/Address' } },
+      $defs: { Address: address, Person: person },
+    };
+    const cleaned = JSON.stringify(cleanSchema(order));
+    expect(cleaned).not.toContain('$ref');
+    const budget = new SchemaBudget();
+    // Forty tool schemas of about 2 KB each, as coding agents send.
+    const plain = { type: 'object', properties: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`arg${i}`, { type: 'string', description: 'd'.repeat(60) }])) };
+    for (let i = 0; i < 40; i += 1) expect(cleanSchema(plain, `tools[${i}].function.parameters`, budget)).toStrictEqual(plain);
+  });
+});
+
+describe('cleanSchema: depth across $refs (issue 7, defect 5)', () => {
+  /** `count` definitions, each `levels` objects deep, the innermost referencing the next definition. */
+  function chain(count: number, levels: number): Record<string, unknown> {
+    const defs: Record<string, unknown> = {};
+    for (let d = 0; d < count; d += 1) {
+      let node: Record<string, unknown> = d + 1 < count ? { $ref: `#/$defs/d${d + 1}` } : { type: 'string' };
+      for (let l = 0; l < levels; l += 1) node = { type: 'object', properties: { x: node } };
+      defs[`d${d}`] = node;
+    }
+    return { $ref: '#/$defs/d0', $defs: defs };
+  }
+
+  it('100 definitions of 25 levels, chained by $ref, are a 400 naming the schema, not a stack overflow', () => {
+    const error = proxyErrorOf(() => cleanSchema(chain(100, 25), 'tools[0].function.parameters'));
+    expect(error).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'tools[0].function.parameters' });
+    expect(error.message).toContain(`deeper than ${MAX_SCHEMA_DEPTH} levels`);
+  });
+
+  it('a long chain of bare references, which nests nothing, is bounded too', () => {
+    expect(proxyErrorOf(() => cleanSchema(chain(10_000, 0), 'p'))).toMatchObject({ code: 'GP_BAD_REQUEST', param: 'p' });
+  });
+
+  it('a few levels of references into nested definitions pass', () => {
+    const cleaned = cleanSchema(chain(4, 5));
+    expect(JSON.stringify(cleaned)).not.toContain('$ref');
   });
 });

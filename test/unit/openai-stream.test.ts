@@ -231,3 +231,69 @@ describe('the openai SDK’s stream helper accepts the chunks', () => {
     expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
   });
 });
+
+describe('ChatStreamTranslator: odd values in an event (issue 7, defect 8)', () => {
+  /** One event through a fresh translator, as the parser would hand it over (any JSON object). */
+  function push(event: unknown, options: StreamOptions = PLAIN): ChatCompletionChunk[] {
+    return new ChatStreamTranslator(testContext(), options).push(event as never);
+  }
+
+  const text = (value: string) => ({ text: value });
+
+  /** Call args `levels` objects deep: JSON.stringify overflows the stack on them. */
+  const deepArgs = (levels: number): unknown => {
+    let args: unknown = {};
+    for (let i = 0; i < levels; i += 1) args = { a: args };
+    return args;
+  };
+
+  const ODD_EVENTS: [string, unknown][] = [
+    ['candidates that are an object', { candidates: {} }],
+    ['candidates that are a string', { candidates: 'abc' }],
+    ['candidates that are a number', { candidates: 5 }],
+    ['a null candidate', { candidates: [null] }],
+    ['a candidate that is a number', { candidates: [7] }],
+    ['content that is a string', { candidates: [{ content: 'x' }] }],
+    ['parts that are a number', { candidates: [{ content: { parts: 5 } }] }],
+    ['a null part', { candidates: [{ content: { parts: [null] } }] }],
+    ['a function call that is null', { candidates: [{ content: { parts: [{ functionCall: null }] } }] }],
+    ['a call whose name is a number', { candidates: [{ content: { parts: [{ functionCall: { name: 5 } }] } }] }],
+    ['a thought signature that is a number', { candidates: [{ content: { parts: [{ functionCall: { name: 'f' }, thoughtSignature: 5 }] } }] }],
+    ['call args 100,000 levels deep', { candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: deepArgs(100_000) } }] } }] }],
+    ['usage that is a string', { usageMetadata: 'lots' }],
+    ['prompt feedback that is null', { promptFeedback: null }],
+    ['a finish reason that is an object', { candidates: [{ finishReason: {} }] }],
+    ['an index that is an object', { candidates: [{ index: {}, content: { parts: [text('a')] } }] }],
+  ];
+
+  it('throws for no odd value, whatever field holds it', () => {
+    for (const [name, event] of ODD_EVENTS) expect(() => push(event, WITH_USAGE), name).not.toThrow();
+  });
+
+  it('events that are not objects at all are skipped', () => {
+    for (const event of [null, 'x', 5, [], true]) expect(push(event)).toEqual([]);
+  });
+
+  it('skips what is not usable and keeps the rest of the event', () => {
+    const chunks = push({
+      candidates: [null, {
+        index: 'one',
+        content: { parts: [text('a'), null, { text: 5 }, { functionCall: 'f' }, text('b'), { functionCall: { name: 'f', args: [] } }] },
+        finishReason: 'STOP',
+      }],
+    });
+    // The candidate at position 1 keeps position 1 as its index (its own is not a number).
+    expect(chunks.map((chunk) => [chunk.choices[0]?.index, chunk.choices[0]?.delta, chunk.choices[0]?.finish_reason])).toEqual([
+      [1, { role: 'assistant', content: '' }, null],
+      [1, { content: 'ab' }, null],
+      [1, {}, 'stop'],
+    ]);
+  });
+
+  it('odd usage counts count as 0; a later odd usage does not replace a good one', () => {
+    const translator = new ChatStreamTranslator(testContext(), WITH_USAGE);
+    translator.push({ usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 'x' } } as never);
+    translator.push({ usageMetadata: 7 } as never);
+    expect(translator.finish()[0]?.usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 0, total_tokens: 4 });
+  });
+});

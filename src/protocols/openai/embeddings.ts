@@ -11,6 +11,20 @@ import { resolveModelName, type ModelResolver } from './request.js';
 /** Gemini takes at most this many inputs in one `batchEmbedContents` call. */
 const EMBED_BATCH_SIZE = 100;
 
+/**
+ * Inputs in one request: OpenAI's own cap. With batches of EMBED_BATCH_SIZE, one client request
+ * makes at most 21 upstream calls.
+ */
+export const MAX_EMBEDDING_INPUTS = 2048;
+
+/**
+ * Characters in all inputs of one request. OpenAI caps a request at 300,000 tokens; at about
+ * four characters a token (English text; other scripts take fewer per token) that is 1.2 million
+ * characters, and each input is also capped far lower upstream (2,048 tokens for Gemini's
+ * embedding models). The cap bounds the upstream bodies and the memory one request holds.
+ */
+export const MAX_EMBEDDING_CHARS = 1_200_000;
+
 export interface EmbeddingsRequest {
   readonly model: string;
   readonly requestedModel: string;
@@ -19,13 +33,32 @@ export interface EmbeddingsRequest {
   readonly batches: { requests: EmbedContentRequest[] }[];
 }
 
+const INPUT_SHAPE = 'input must be a non-empty string or a non-empty array of non-empty strings';
+const TOKENS = 'input as token arrays is not supported; send strings';
+
+function isTokens(item: unknown): boolean {
+  return typeof item === 'number' || Array.isArray(item);
+}
+
+/** The input strings, checked against the caps before anything is built from them. */
 function inputs(value: unknown): string[] {
-  if (typeof value === 'string' && value !== '') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '')) return value as string[];
-  if (Array.isArray(value) && value.some((item) => typeof item === 'number' || Array.isArray(item))) {
-    throw badRequest('input', 'input as token arrays is not supported; send strings');
+  const list: unknown = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) throw badRequest('input', INPUT_SHAPE);
+  // One token array (a list of numbers) may be longer than the cap on inputs: say what it is first.
+  if (isTokens(list[0])) throw badRequest('input', TOKENS);
+  if (list.length > MAX_EMBEDDING_INPUTS) {
+    throw badRequest('input', `input may hold at most ${MAX_EMBEDDING_INPUTS} strings; split it over several requests`);
   }
-  throw badRequest('input', 'input must be a non-empty string or a non-empty array of non-empty strings');
+  let chars = 0;
+  for (const item of list) {
+    if (isTokens(item)) throw badRequest('input', TOKENS);
+    if (typeof item !== 'string' || item === '') throw badRequest('input', INPUT_SHAPE);
+    chars += item.length;
+  }
+  if (chars > MAX_EMBEDDING_CHARS) {
+    throw badRequest('input', `input may hold at most ${MAX_EMBEDDING_CHARS} characters in all; split it over several requests`);
+  }
+  return list as string[];
 }
 
 export function translateEmbeddingsRequest(body: Json, resolve: ModelResolver): EmbeddingsRequest {
@@ -52,7 +85,7 @@ function encode(values: readonly number[]): string {
   return buffer.toString('base64');
 }
 
-/** The answers of every batch, in order, as one OpenAI list. */
+/** The answers of every batch (checked by gemini/answers.ts), in order, as one OpenAI list. */
 export function toEmbeddingsResponse(responses: readonly BatchEmbedContentsResponse[], request: EmbeddingsRequest): Json {
   const data = responses.flatMap((response) => response.embeddings ?? []).map((embedding, index) => {
     const values = embedding.values ?? [];

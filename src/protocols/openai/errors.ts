@@ -23,6 +23,7 @@ const CODES: Partial<Record<ProxyError['code'], string>> = {
   GP_UNAUTHORIZED: 'invalid_api_key',
   GP_MODEL_NOT_FOUND: 'model_not_found',
   GP_KEYS_COOLING: 'rate_limit_exceeded',
+  GP_CLIENT_RATE_LIMITED: 'rate_limit_exceeded',
   GP_NO_KEY_AVAILABLE: 'no_available_keys',
 };
 

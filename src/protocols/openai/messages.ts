@@ -35,9 +35,15 @@ interface State {
 function push(state: State, role: 'user' | 'model', parts: Part[]): void {
   if (parts.length === 0) return;
   const last = state.contents.at(-1);
-  // Gemini wants turns to alternate; adjacent messages of one role become one turn.
-  if (last?.role === role) last.parts = [...(last.parts ?? []), ...parts];
-  else state.contents.push({ role, parts });
+  // Gemini wants turns to alternate; adjacent messages of one role become one turn. The turn's
+  // list grows in place (copying it per message would be quadratic), one part at a time (a
+  // spread into push() overflows the stack with enough parts).
+  if (last?.role !== role) {
+    state.contents.push({ role, parts });
+    return;
+  }
+  const turn = (last.parts ??= []);
+  for (const part of parts) turn.push(part);
 }
 
 function toolCallPart(call: unknown, param: string, state: State): Part {

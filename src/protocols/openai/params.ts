@@ -6,6 +6,7 @@
 import type { GenerationConfig, ThinkingConfig, Tool, ToolConfig } from '../gemini/types.js';
 import { badRequest, isObject, readArray, readBoolean, readNumber, readObject, readString, type Json } from './read.js';
 import { cleanSchema } from './schema.js';
+import { SchemaBudget } from './schema-budget.js';
 
 /** Gemini's rule for function names: a letter or `_`, then up to 127 of `[a-zA-Z0-9_.:-]`. */
 const FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
@@ -26,14 +27,15 @@ function stopSequences(value: unknown): string[] | undefined {
   return list as string[];
 }
 
-function responseFormat(value: unknown): Pick<GenerationConfig, 'responseMimeType' | 'responseJsonSchema'> {
+function responseFormat(value: unknown, schemaBudget: SchemaBudget): Pick<GenerationConfig, 'responseMimeType' | 'responseJsonSchema'> {
   const format = readObject(value, 'response_format');
   if (format === undefined || format['type'] === 'text') return {};
   if (format['type'] === 'json_object') return { responseMimeType: 'application/json' };
   if (format['type'] === 'json_schema') {
     const spec = readObject(format['json_schema'], 'response_format.json_schema');
-    const schema = readObject(spec?.['schema'], 'response_format.json_schema.schema');
-    return { responseMimeType: 'application/json', ...(schema && { responseJsonSchema: cleanSchema(schema) }) };
+    const param = 'response_format.json_schema.schema';
+    const schema = readObject(spec?.['schema'], param);
+    return { responseMimeType: 'application/json', ...(schema && { responseJsonSchema: cleanSchema(schema, param, schemaBudget) }) };
   }
   throw badRequest('response_format.type', 'response_format.type must be text, json_object or json_schema');
 }
@@ -67,8 +69,11 @@ function thinking(body: Json, model: string): ThinkingConfig | undefined {
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
-/** Sampling, length, stop, format and thinking parameters. */
-export function generationConfig(body: Json, model: string): GenerationConfig {
+/**
+ * Sampling, length, stop, format and thinking parameters. `schemaBudget` is the request's,
+ * shared with the tools' schemas.
+ */
+export function generationConfig(body: Json, model: string, schemaBudget = new SchemaBudget()): GenerationConfig {
   const maxTokens = readNumber(body['max_completion_tokens'], 'max_completion_tokens', { integer: true, min: 1 }) ??
     readNumber(body['max_tokens'], 'max_tokens', { integer: true, min: 1 });
   const config: GenerationConfig = {
@@ -81,14 +86,14 @@ export function generationConfig(body: Json, model: string): GenerationConfig {
     seed: readNumber(body['seed'], 'seed', { integer: true, min: -(2 ** 31), max: 2 ** 31 - 1 }),
     presencePenalty: readNumber(body['presence_penalty'], 'presence_penalty', { min: -2, max: 2 }),
     frequencyPenalty: readNumber(body['frequency_penalty'], 'frequency_penalty', { min: -2, max: 2 }),
-    ...responseFormat(body['response_format']),
+    ...responseFormat(body['response_format'], schemaBudget),
     thinkingConfig: thinking(body, model),
   };
   // proto3 JSON: leave unset fields out rather than send nulls.
   return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as GenerationConfig;
 }
 
-function declaration(value: unknown, param: string): NonNullable<Tool['functionDeclarations']>[number] {
+function declaration(value: unknown, param: string, schemaBudget: SchemaBudget): NonNullable<Tool['functionDeclarations']>[number] {
   const fn = isObject(value) ? readObject(value['type'] === 'function' ? value['function'] : value, `${param}.function`) : undefined;
   if (!isObject(value) || (value['type'] !== undefined && value['type'] !== 'function') || fn === undefined) {
     throw badRequest(param, `${param} must be a function tool ({type: "function", function: {name, parameters}})`);
@@ -98,20 +103,24 @@ function declaration(value: unknown, param: string): NonNullable<Tool['functionD
     throw badRequest(`${param}.function.name`, `${param}.function.name must start with a letter or _ and hold up to 128 of a-z A-Z 0-9 _ . : -`);
   }
   const description = readString(fn['description'], `${param}.function.description`);
-  const parameters = readObject(fn['parameters'], `${param}.function.parameters`);
+  const where = `${param}.function.parameters`;
+  const parameters = readObject(fn['parameters'], where);
   return {
     name,
     ...(description && { description }),
-    ...(parameters && { parametersJsonSchema: cleanSchema(parameters) }),
+    ...(parameters && { parametersJsonSchema: cleanSchema(parameters, where, schemaBudget) }),
   };
 }
 
-/** `tools` (and the legacy `functions`) → one Gemini tool holding every declaration. */
-export function tools(body: Json): Tool[] | undefined {
+/**
+ * `tools` (and the legacy `functions`) → one Gemini tool holding every declaration.
+ * `schemaBudget` is the request's, shared with `response_format`.
+ */
+export function tools(body: Json, schemaBudget = new SchemaBudget()): Tool[] | undefined {
   const modern = readArray(body['tools'], 'tools') ?? [];
   const [list, param] = modern.length > 0 ? [modern, 'tools'] : [readArray(body['functions'], 'functions') ?? [], 'functions'];
   if (list.length === 0) return undefined;
-  return [{ functionDeclarations: list.map((item, index) => declaration(item, `${param}[${index}]`)) }];
+  return [{ functionDeclarations: list.map((item, index) => declaration(item, `${param}[${index}]`, schemaBudget)) }];
 }
 
 function namedChoice(value: Json, param: string): ToolConfig {

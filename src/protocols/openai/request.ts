@@ -8,6 +8,7 @@ import type { ImageLink } from './content.js';
 import { translateMessages } from './messages.js';
 import { generationConfig, toolConfig, tools } from './params.js';
 import { badRequest, readBoolean, readObject, readString, type Json } from './read.js';
+import { SchemaBudget } from './schema-budget.js';
 
 /**
  * Fields accepted and knowingly ignored: Gemini has no equivalent. Everything else the proxy
@@ -58,8 +59,10 @@ export function translateChatRequest(body: Json, resolve: ModelResolver, options
   const messages = translateMessages(body['messages'], options.fetchImageUrls ? { imageLinks } : {});
   const stream = readBoolean(body['stream'], 'stream') ?? false;
   const streamOptions = readObject(body['stream_options'], 'stream_options');
-  const config = generationConfig(body, model);
-  const functionTools = tools(body);
+  // One budget for every schema of the request: their output together is bounded.
+  const schemaBudget = new SchemaBudget();
+  const config = generationConfig(body, model, schemaBudget);
+  const functionTools = tools(body, schemaBudget);
   const choice = toolConfig(body, functionTools);
   return {
     model,

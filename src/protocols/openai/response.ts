@@ -12,9 +12,14 @@
  * - A thought signature on a text part is dropped: OpenAI messages have no place for it and
  *   Gemini only requires the signatures of function calls back.
  * - A response without candidates still has one choice (clients read `choices[0]`).
+ * - Total: whatever the upstream sent, nothing here throws. A candidate that is not an object,
+ *   or a part with a field of the wrong kind (see gemini/answers.ts), is skipped; a finish
+ *   reason, index or token count of the wrong kind counts as absent.
  */
 
+import { isIndex, isPart } from '../gemini/answers.js';
 import type { Candidate, FunctionCall, GenerateContentResponse, Part, UsageMetadata } from '../gemini/types.js';
+import { isObject } from '../json.js';
 import { encodeToolCallId } from './tool-call-id.js';
 import type { ChatCompletion, ChatMessageOut, ChatToolCall, ChatUsage, CompletionContext, FinishReason } from './types.js';
 
@@ -37,9 +42,9 @@ const CONTENT_FILTER: ReadonlySet<string> = new Set([
  * agents wait for `tool_calls` before running them, so STOP (or no reason at all) with a call
  * becomes `tool_calls`. Everything unknown, MALFORMED_FUNCTION_CALL included, is `stop`.
  */
-export function mapFinishReason(reason: string | undefined, hasToolCalls: boolean): FinishReason {
+export function mapFinishReason(reason: unknown, hasToolCalls: boolean): FinishReason {
   if (reason === 'MAX_TOKENS') return 'length';
-  if (reason !== undefined && CONTENT_FILTER.has(reason)) return 'content_filter';
+  if (typeof reason === 'string' && CONTENT_FILTER.has(reason)) return 'content_filter';
   const plainStop = reason === undefined || reason === 'STOP' || reason === 'FINISH_REASON_UNSPECIFIED';
   return plainStop && hasToolCalls ? 'tool_calls' : 'stop';
 }
@@ -48,22 +53,50 @@ export function mapFinishReason(reason: string | undefined, hasToolCalls: boolea
  * OpenAI usage from Gemini's (wire-formats §4.2). OpenAI counts reasoning as completion tokens;
  * the total is recomputed so it always equals prompt + completion. Absent counts are 0.
  */
-export function toUsage(usage: UsageMetadata | undefined): ChatUsage {
-  const prompt = (usage?.promptTokenCount ?? 0) + (usage?.toolUsePromptTokenCount ?? 0);
-  const reasoning = usage?.thoughtsTokenCount ?? 0;
-  const completion = (usage?.candidatesTokenCount ?? 0) + reasoning;
+export function toUsage(usage: unknown): ChatUsage {
+  const count = (name: keyof UsageMetadata): number => {
+    const value: unknown = isObject(usage) ? usage[name] : undefined;
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  };
+  const prompt = count('promptTokenCount') + count('toolUsePromptTokenCount');
+  const reasoning = count('thoughtsTokenCount');
+  const completion = count('candidatesTokenCount') + reasoning;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: usage?.cachedContentTokenCount ?? 0 },
+    prompt_tokens_details: { cached_tokens: count('cachedContentTokenCount') },
     completion_tokens_details: { reasoning_tokens: reasoning },
   };
 }
 
 /** The OpenAI choice index of a candidate; proto3 omits `index` when it is 0. */
 export function candidateIndex(candidate: Candidate, position: number): number {
-  return candidate.index ?? position;
+  return isIndex(candidate.index) ? candidate.index : position;
+}
+
+/** The candidates that are objects, each with its position in the list. */
+export function candidatesOf(response: GenerateContentResponse): [Candidate, number][] {
+  const list: unknown = isObject(response) ? response.candidates : undefined;
+  if (!Array.isArray(list)) return [];
+  const candidates: [Candidate, number][] = [];
+  list.forEach((candidate: unknown, position) => {
+    if (isObject(candidate)) candidates.push([candidate, position]);
+  });
+  return candidates;
+}
+
+/** A candidate's parts, or none when its content is not an object holding a list. */
+export function partsOf(candidate: Candidate): readonly unknown[] {
+  const content: unknown = candidate.content;
+  const parts = isObject(content) ? content['parts'] : undefined;
+  return Array.isArray(parts) ? parts : [];
+}
+
+/** Whether the prompt was blocked (Gemini then sends no candidates). */
+export function promptBlocked(response: GenerateContentResponse): boolean {
+  const feedback: unknown = isObject(response) ? response.promptFeedback : undefined;
+  return isObject(feedback) && typeof feedback['blockReason'] === 'string';
 }
 
 export type FunctionCallPart = Part & { functionCall: FunctionCall };
@@ -75,7 +108,10 @@ function hasFunctionCall(part: Part): part is FunctionCallPart {
   return part.functionCall !== undefined;
 }
 
-export function readPart(part: Part): PartContent | undefined {
+/** What a part contributes; undefined for parts OpenAI has no place for, or not well formed. */
+export function readPart(value: unknown): PartContent | undefined {
+  if (!isPart(value)) return undefined;
+  const part = value as Part;
   if (hasFunctionCall(part)) return { kind: 'call', part };
   if (typeof part.text !== 'string') return undefined;
   return { kind: part.thought === true ? 'thought' : 'text', text: part.text };
@@ -95,16 +131,18 @@ export function toToolCall(part: FunctionCallPart, token: string): ChatToolCall 
   };
 }
 
-function toMessage(parts: readonly Part[], ctx: CompletionContext, includeReasoning: boolean): ChatMessageOut {
-  let text = '';
-  let reasoning = '';
+function toMessage(parts: readonly unknown[], ctx: CompletionContext, includeReasoning: boolean): ChatMessageOut {
+  const texts: string[] = [];
+  const thoughts: string[] = [];
   const toolCalls: ChatToolCall[] = [];
   for (const part of parts) {
     const content = readPart(part);
     if (content?.kind === 'call') toolCalls.push(toToolCall(content.part, ctx.newToken()));
-    else if (content?.kind === 'text') text += content.text;
-    else if (content?.kind === 'thought') reasoning += content.text;
+    else if (content?.kind === 'text') texts.push(content.text);
+    else if (content?.kind === 'thought') thoughts.push(content.text);
   }
+  const text = texts.join('');
+  const reasoning = thoughts.join('');
   const message: ChatMessageOut = {
     role: 'assistant',
     content: text === '' && toolCalls.length > 0 ? null : text,
@@ -117,7 +155,7 @@ function toMessage(parts: readonly Part[], ctx: CompletionContext, includeReason
 }
 
 function toChoice(candidate: Candidate, position: number, ctx: CompletionContext, includeReasoning: boolean): Choice {
-  const message = toMessage(candidate.content?.parts ?? [], ctx, includeReasoning);
+  const message = toMessage(partsOf(candidate), ctx, includeReasoning);
   return {
     index: candidateIndex(candidate, position),
     message,
@@ -128,7 +166,7 @@ function toChoice(candidate: Candidate, position: number, ctx: CompletionContext
 
 /** The one choice of a response without candidates: a blocked prompt, or (oddly) nothing at all. */
 function emptyChoice(response: GenerateContentResponse): Choice {
-  const blocked = response.promptFeedback?.blockReason !== undefined;
+  const blocked = promptBlocked(response);
   return {
     index: 0,
     message: { role: 'assistant', content: blocked ? null : '', refusal: null },
@@ -143,16 +181,14 @@ export function toChatCompletion(
   ctx: CompletionContext,
   options: { includeReasoning: boolean },
 ): ChatCompletion {
-  const candidates = response.candidates ?? [];
-  const choices = candidates.length > 0
-    ? candidates.map((candidate, position) => toChoice(candidate, position, ctx, options.includeReasoning))
-    : [emptyChoice(response)];
+  const choices = candidatesOf(response).map(([candidate, position]) => toChoice(candidate, position, ctx, options.includeReasoning));
+  if (choices.length === 0) choices.push(emptyChoice(response));
   return {
     id: ctx.id,
     object: 'chat.completion',
     created: ctx.created,
     model: ctx.model,
     choices,
-    usage: toUsage(response.usageMetadata),
+    usage: toUsage(isObject(response) ? response.usageMetadata : undefined),
   };
 }

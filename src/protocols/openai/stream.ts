@@ -13,10 +13,16 @@
  *
  * A stream that never finishes is not finished here: `truncated` tells the caller, who ends the
  * stream with an error event instead of inventing a finish reason.
+ *
+ * Events are not checked as a whole (a stream cannot be retried once it started), so the
+ * translator is total like response.ts: what is not usable in an event is skipped.
  */
 
-import type { Candidate, GenerateContentResponse, Part, UsageMetadata } from '../gemini/types.js';
-import { candidateIndex, mapFinishReason, readPart, toToolCall, toUsage, type FunctionCallPart } from './response.js';
+import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
+import { isObject } from '../json.js';
+import {
+  candidateIndex, candidatesOf, mapFinishReason, partsOf, promptBlocked, readPart, toToolCall, toUsage, type FunctionCallPart,
+} from './response.js';
 import type { ChatCompletionChunk, ChunkDelta, ChunkToolCall, CompletionContext, FinishReason } from './types.js';
 
 type ChunkChoice = ChatCompletionChunk['choices'][number];
@@ -40,7 +46,7 @@ export class ChatStreamTranslator {
   /** Choices by OpenAI index, in the order they first appeared. */
   readonly #choices = new Map<number, ChoiceState>();
   /** Gemini's usage is cumulative, so the last one seen is the total. */
-  #usage: UsageMetadata | undefined;
+  #usage: unknown;
   #finishes = 0;
   #closed = false;
 
@@ -56,13 +62,12 @@ export class ChatStreamTranslator {
 
   /** The chunks for one Gemini stream chunk (possibly none). */
   push(response: GenerateContentResponse): ChatCompletionChunk[] {
-    if (response.usageMetadata) this.#usage = response.usageMetadata;
-    const candidates = response.candidates ?? [];
+    if (!isObject(response)) return [];
+    if (isObject(response.usageMetadata)) this.#usage = response.usageMetadata;
+    const candidates = candidatesOf(response);
     // Gemini reports a blocked prompt once, in a chunk without candidates (wire-formats §1.7).
-    if (candidates.length === 0 && response.promptFeedback?.blockReason !== undefined) {
-      return this.#blocked();
-    }
-    return candidates.flatMap((candidate, position) => this.#candidate(candidate, position));
+    if (candidates.length === 0 && promptBlocked(response)) return this.#blocked();
+    return candidates.flatMap(([candidate, position]) => this.#candidate(candidate, position));
   }
 
   /** The usage-only chunk when usage was asked for; call once, after the last `push`. */
@@ -77,8 +82,8 @@ export class ChatStreamTranslator {
     const [state, chunks] = this.#open(index);
     // Anything after a choice's finish would contradict it; Gemini does not send it anyway.
     if (state.finished) return chunks;
-    for (const delta of this.#deltas(state, candidate.content?.parts ?? [])) chunks.push(this.#choiceChunk(index, delta));
-    if (candidate.finishReason !== undefined) {
+    for (const delta of this.#deltas(state, partsOf(candidate))) chunks.push(this.#choiceChunk(index, delta));
+    if (typeof candidate.finishReason === 'string') {
       chunks.push(this.#close(index, state, mapFinishReason(candidate.finishReason, state.toolCalls > 0)));
     }
     return chunks;
@@ -106,21 +111,30 @@ export class ChatStreamTranslator {
   }
 
   /** Deltas in part order: one per tool call, adjacent text (or thought) parts merged. */
-  #deltas(state: ChoiceState, parts: readonly Part[]): ChunkDelta[] {
+  #deltas(state: ChoiceState, parts: readonly unknown[]): ChunkDelta[] {
     const deltas: ChunkDelta[] = [];
+    // The run of adjacent text (or thought) parts being merged, joined once when it ends.
+    let run: { kind: 'text' | 'thought'; texts: string[] } | undefined;
+    const endRun = (): void => {
+      if (run === undefined) return;
+      const text = run.texts.join('');
+      deltas.push(run.kind === 'text' ? { content: text } : { reasoning_content: text });
+      run = undefined;
+    };
     for (const part of parts) {
       const content = readPart(part);
       if (content === undefined) continue;
       if (content.kind === 'call') {
+        endRun();
         deltas.push({ tool_calls: [this.#toolCall(state, content.part)] });
         continue;
       }
       if (content.text === '' || (content.kind === 'thought' && !this.#options.includeReasoning)) continue;
-      const key = content.kind === 'text' ? 'content' : 'reasoning_content';
-      const last = deltas.at(-1);
-      if (last !== undefined && key in last) last[key] = `${last[key] ?? ''}${content.text}`;
-      else deltas.push(key === 'content' ? { content: content.text } : { reasoning_content: content.text });
+      if (run?.kind !== content.kind) endRun();
+      run ??= { kind: content.kind, texts: [] };
+      run.texts.push(content.text);
     }
+    endRun();
     return deltas;
   }
 
