@@ -1,4 +1,4 @@
-/** @module Parsers for setting values: durations, sizes, integers, booleans, lists. Pure. */
+/** @module Parsers for setting values: durations, sizes, rates, integers, booleans, lists. Pure. */
 
 import { ConfigError } from './config-error.js';
 
@@ -52,6 +52,35 @@ export function parseSize(field: string, raw: RawValue): number {
   const bytes = Math.round(Number(match[1]) * unit);
   if (bytes < 1) throw ConfigError.invalid(field, raw, 'a size of at least 1 byte');
   return bytes;
+}
+
+/** A request rate: `requests` per `perMs` milliseconds. */
+export interface Rate {
+  readonly requests: number;
+  readonly perMs: number;
+}
+
+const RATE_UNITS_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** The most requests a rate may name per unit: keeps the bucket's arithmetic in safe integers. */
+const MAX_RATE_REQUESTS = 1_000_000;
+
+/** `"60/m"`, `"5/s"`, `"1000/h"` → a rate; `"none"` or `"off"` → undefined (no limit). */
+export function parseRate(field: string, raw: RawValue): Rate | undefined {
+  const text = single(field, raw).toLowerCase();
+  if (text === 'none' || text === 'off') return undefined;
+  const match = /^(\d+)\s*\/\s*(s|m|h)$/.exec(text);
+  const requests = Number(match?.[1]);
+  const perMs = RATE_UNITS_MS[match?.[2] ?? ''];
+  if (perMs === undefined || !Number.isSafeInteger(requests) || requests < 1 || requests > MAX_RATE_REQUESTS) {
+    throw ConfigError.invalid(field, raw,
+      `a rate such as 60/m: from 1 to ${MAX_RATE_REQUESTS} requests per s, m or h (or none)`);
+  }
+  return { requests, perMs };
 }
 
 /** An integer within [min, max]. */

@@ -93,6 +93,7 @@ export function resolveConfig(input: ResolveInput): Config {
     modelAliases: iniContent?.modelAliases ?? {},
   };
   checkBind(config);
+  checkBodyBudget(config);
   return Object.freeze(config);
 }
 
@@ -101,4 +102,16 @@ function checkBind(config: Config): void {
   throw new ConfigError('GP_CONFIG_UNSAFE_BIND', '--host',
     `${config.host} is not a loopback address; expected at least one --proxy-key ` +
       '(or --allow-unauthenticated to serve anyone who can reach it)');
+}
+
+/**
+ * A budget smaller than one body of the largest allowed size would refuse such a body every
+ * time, with a 503 that promises a retry can succeed: refuse the start instead of raising the
+ * budget silently, so the memory bound stays the number the operator wrote.
+ */
+function checkBodyBudget(config: Config): void {
+  if (config.maxInflightBodyBytes >= config.maxBodyBytes) return;
+  throw new ConfigError('GP_CONFIG_INVALID', `--${SETTINGS.maxInflightBodyBytes.flag}`,
+    `${config.maxInflightBodyBytes} bytes is less than --${SETTINGS.maxBodyBytes.flag} ` +
+      `(${config.maxBodyBytes} bytes); expected at least that, so the largest allowed body fits`);
 }

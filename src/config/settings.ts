@@ -9,8 +9,10 @@ import {
   parseDuration,
   parseInteger,
   parseList,
+  parseRate,
   parseSize,
   parseText,
+  type Rate,
   type RawValue,
 } from './parse-value.js';
 
@@ -36,6 +38,10 @@ export interface Settings {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   maxBodyBytes: number;
+  /** Request body bytes all requests together may hold at once. */
+  maxInflightBodyBytes: number;
+  /** Requests per client; undefined for no limit. */
+  rateLimit: Rate | undefined;
   probeIntervalMs: number;
   drainTimeoutMs: number;
   watchIntervalMs: number;
@@ -170,6 +176,18 @@ export const SETTINGS: SpecTable = {
     flag: 'max-body-size', env: 'GEMINI_PROXY_MAX_BODY_SIZE', valueName: 'size',
     defaultText: '20mb', help: 'largest request body accepted; larger ones get 413',
     parse: parseSize,
+  },
+  maxInflightBodyBytes: {
+    flag: 'max-inflight-body-size', env: 'GEMINI_PROXY_MAX_INFLIGHT_BODY_SIZE', valueName: 'size',
+    defaultText: '256mb',
+    help: 'request body bytes all requests together may hold; over it, 503 (at least --max-body-size)',
+    parse: parseSize,
+  },
+  rateLimit: {
+    flag: 'rate-limit', env: 'GEMINI_PROXY_RATE_LIMIT', valueName: 'rate', defaultText: 'none',
+    help: 'requests per client (its proxy key, else its address), such as 60/m, 5/s or 1000/h; over it, 429',
+    none: undefined,
+    parse: parseRate,
   },
   probeIntervalMs: {
     flag: 'probe-interval', env: 'GEMINI_PROXY_PROBE_INTERVAL', valueName: 'duration',

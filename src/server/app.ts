@@ -1,6 +1,7 @@
 /**
- * @module The request handler: context, shutdown gate, routing, client auth, one log line per
- * request. Tracks in-flight requests so shutdown can let them finish.
+ * @module The request handler: context, shutdown gate, routing, client auth, per-client rate
+ * limit, body budget, one log line per request. Tracks in-flight requests so shutdown can let
+ * them finish.
  */
 
 import { once } from 'node:events';
@@ -8,9 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientAuth } from './auth.js';
+import type { BodyBudget } from './body-budget.js';
 import { createContext, type RequestContext } from './context.js';
 import { sendError } from './respond.js';
 import type { Metrics } from './metrics.js';
+import type { ClientRateLimiter } from './rate-limit.js';
 import { findRoute, type Route } from './router.js';
 
 export interface AppOptions {
@@ -19,6 +22,10 @@ export interface AppOptions {
   readonly log: Logger;
   readonly now: () => number;
   readonly metrics: Metrics;
+  /** Holds the bodies of all requests together within one budget. */
+  readonly bodyBudget: BodyBudget;
+  /** Absent when there is no rate limit. */
+  readonly rateLimiter?: ClientRateLimiter | undefined;
 }
 
 export class App {
@@ -37,10 +44,13 @@ export class App {
     // The socket is detached from `req` by the time the response closes: keep it.
     const socket = req.socket;
     const bytesBefore = socket.bytesWritten;
+    const bodyHold = this.#options.bodyBudget.open(req);
     this.#inflight.add(ctx);
     this.#options.log.debug({ reqId: ctx.id, method: ctx.method, path: ctx.pathname }, 'request started');
     res.once('close', () => {
       onClose();
+      // The body is no longer replayed nor read: its bytes go back to the budget.
+      bodyHold.release();
       this.#inflight.delete(ctx);
       this.#logRequest(ctx, socket.bytesWritten - bytesBefore);
       if (this.#inflight.size === 0) this.#idle?.();
@@ -54,10 +64,34 @@ export class App {
     if (route === undefined) throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
     ctx.protocol = route.protocol;
     ctx.route = route.name;
-    if (route.auth && !this.#options.auth.allows(ctx.req.headers, ctx.search)) {
+    const token = route.auth ? this.#authenticate(ctx) : undefined;
+    // Operators' routes use no key and must answer when a client is over its rate.
+    const limiter = this.#options.rateLimiter;
+    if (limiter !== undefined && route.protocol !== 'ops') this.#limitRate(limiter, ctx, token);
+    await route.handle(ctx);
+  }
+
+  /** The position of the proxy key the client presented; undefined when none is configured. */
+  #authenticate(ctx: RequestContext): number | undefined {
+    const { auth } = this.#options;
+    if (!auth.required) return undefined;
+    const token = auth.identify(ctx.req.headers, ctx.search);
+    if (token === undefined) {
       throw new ProxyError('GP_UNAUTHORIZED', 'a valid proxy key is required (Authorization: Bearer, x-goog-api-key, x-api-key, api-key or ?key=)');
     }
-    await route.handle(ctx);
+    return token;
+  }
+
+  /**
+   * A client is the proxy key it presented or, with no proxy key configured, its address. Runs
+   * before the body is read and before any key is used, so a refused request costs neither.
+   */
+  #limitRate(limiter: ClientRateLimiter, ctx: RequestContext, token: number | undefined): void {
+    const client = token === undefined ? `address ${ctx.req.socket.remoteAddress ?? ''}` : `token ${token}`;
+    const waitMs = limiter.take(client, this.#options.now());
+    if (waitMs === 0) return;
+    const retryAfterSeconds = Math.ceil(waitMs / 1000);
+    throw new ProxyError('GP_CLIENT_RATE_LIMITED', `this client is over its request rate; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
   }
 
   #logRequest(ctx: RequestContext, bytesOut: number): void {

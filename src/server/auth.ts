@@ -40,19 +40,26 @@ export class ClientAuth {
   }
 
   /**
-   * Whether the request presents a configured token. Both sides are hashed first, so the
-   * comparison takes the same time whatever the length or content of what was sent, and every
-   * configured token is compared (no early exit).
+   * Which configured token the request presents: its position in the configured list (the
+   * client's identity for rate limits, never the token itself), or undefined for none. Both
+   * sides are hashed first, so the comparison takes the same time whatever the length or
+   * content of what was sent, and every configured token is compared (no early exit). When
+   * several presented credentials match, the first presented wins.
    */
-  allows(headers: IncomingHttpHeaders, search: URLSearchParams): boolean {
-    if (!this.required) return true;
-    let allowed = false;
+  identify(headers: IncomingHttpHeaders, search: URLSearchParams): number | undefined {
+    let matched: number | undefined;
     for (const token of presentedTokens(headers, search)) {
       const presented = digest(token);
-      for (const expected of this.#digests) {
-        allowed = timingSafeEqual(presented, expected) || allowed;
+      for (const [index, expected] of this.#digests.entries()) {
+        const equal = timingSafeEqual(presented, expected);
+        if (equal && matched === undefined) matched = index;
       }
     }
-    return allowed;
+    return matched;
+  }
+
+  /** Whether the request may pass: no proxy key is configured, or it presents one. */
+  allows(headers: IncomingHttpHeaders, search: URLSearchParams): boolean {
+    return !this.required || this.identify(headers, search) !== undefined;
   }
 }

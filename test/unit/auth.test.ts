@@ -69,3 +69,31 @@ describe('ClientAuth.allows', () => {
     expect(allows({ 'x-goog-api-key': TOKEN.toUpperCase() })).toBe(false);
   });
 });
+
+describe('ClientAuth.identify', () => {
+  const several = new ClientAuth(['alpha-token', 'beta', 'gamma-token-long']);
+  const identify = (headers: IncomingHttpHeaders, search = ''): number | undefined =>
+    several.identify(headers, new URLSearchParams(search));
+
+  it('names the configured token presented by its position, wherever it is presented', () => {
+    expect(identify({ 'x-goog-api-key': 'alpha-token' })).toBe(0);
+    expect(identify({ authorization: 'Bearer beta' })).toBe(1);
+    expect(identify({}, 'key=gamma-token-long')).toBe(2);
+  });
+
+  it('is undefined for a wrong, missing or partial token', () => {
+    expect(identify({})).toBeUndefined();
+    expect(identify({ 'x-goog-api-key': 'delta' })).toBeUndefined();
+    expect(identify({ 'x-api-key': 'bet' })).toBeUndefined();
+    expect(identify({ 'x-api-key': 'x'.repeat(10_000) })).toBeUndefined();
+  });
+
+  it('takes the first presented credential that matches, skipping wrong ones', () => {
+    expect(identify({ authorization: 'Bearer wrong', 'x-goog-api-key': 'beta' })).toBe(1);
+    expect(identify({ authorization: 'Bearer gamma-token-long', 'x-goog-api-key': 'beta' })).toBe(2);
+  });
+
+  it('is undefined when no token is configured (nothing to identify by)', () => {
+    expect(new ClientAuth([]).identify({ authorization: 'Bearer anything' }, new URLSearchParams())).toBeUndefined();
+  });
+});

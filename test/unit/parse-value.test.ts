@@ -7,8 +7,10 @@ import {
   parseDuration,
   parseInteger,
   parseList,
+  parseRate,
   parseSize,
   parseText,
+  type Rate,
   type RawValue,
 } from '../../src/config/parse-value.js';
 
@@ -65,6 +67,36 @@ describe('parseSize', () => {
 
   it('says a size of zero is too small', () => {
     expect(configError(() => parseSize('--max-body-size', '0')).message).toContain('at least 1 byte');
+  });
+});
+
+describe('parseRate', () => {
+  it.each<[RawValue, Rate]>([
+    ['60/m', { requests: 60, perMs: 60_000 }],
+    ['5/s', { requests: 5, perMs: 1_000 }],
+    ['1000/h', { requests: 1_000, perMs: 3_600_000 }],
+    [' 10 / S ', { requests: 10, perMs: 1_000 }],
+    ['1000000/s', { requests: 1_000_000, perMs: 1_000 }],
+    [['1/s', '2/m'], { requests: 2, perMs: 60_000 }],
+  ])('%j → %j', (raw, rate) => {
+    expect(parseRate('--rate-limit', raw)).toEqual(rate);
+  });
+
+  it.each<[RawValue]>([['none'], ['NONE'], ['off']])('%j is no limit', (raw) => {
+    expect(parseRate('--rate-limit', raw)).toBeUndefined();
+  });
+
+  it.each<[RawValue]>([
+    ['60'], ['60/'], ['/m'], ['0/m'], ['-1/s'], ['1.5/s'], ['60/d'], ['60/min'], ['60 per m'], ['1000001/s'], [''], [true],
+  ])('rejects %j', (raw) => {
+    const error = configError(() => parseRate('GEMINI_PROXY_RATE_LIMIT', raw));
+    expect(error.code).toBe('GP_CONFIG_INVALID');
+    expect(error.field).toBe('GEMINI_PROXY_RATE_LIMIT');
+  });
+
+  it('names the value it got and what it expected', () => {
+    expect(configError(() => parseRate('--rate-limit', '60/d')).message).toBe(
+      '--rate-limit: got "60/d", expected a rate such as 60/m: from 1 to 1000000 requests per s, m or h (or none)');
   });
 });
 

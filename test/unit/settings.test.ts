@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { configError } from '../support/config-error.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { defaultSettings, SETTINGS, SETTING_KEYS } from '../../src/config/settings.js';
 
 describe('SETTINGS.protocols.parse', () => {
@@ -73,6 +74,41 @@ describe('bounded settings', () => {
   });
 });
 
+describe('client limits', () => {
+  it('the rate limit is off by default, and "none" turns it off again', () => {
+    expect(defaultSettings().rateLimit).toBeUndefined();
+    expect(SETTINGS.rateLimit.parse('--rate-limit', 'none')).toBeUndefined();
+    expect(SETTINGS.rateLimit.parse('--rate-limit', '60/m')).toEqual({ requests: 60, perMs: 60_000 });
+  });
+
+  it('a bad rate is a ConfigError naming the field', () => {
+    const error = configError(() => SETTINGS.rateLimit.parse('GEMINI_PROXY_RATE_LIMIT', 'fast'));
+    expect(error.field).toBe('GEMINI_PROXY_RATE_LIMIT');
+    expect(error.message).toContain('expected a rate such as 60/m');
+  });
+
+  it('the in-flight body budget is a size', () => {
+    expect(SETTINGS.maxInflightBodyBytes.parse('--max-inflight-body-size', '1gb')).toBe(1024 ** 3);
+    expect(configError(() => SETTINGS.maxInflightBodyBytes.parse('--max-inflight-body-size', '0')).field)
+      .toBe('--max-inflight-body-size');
+  });
+
+  it('resolveConfig refuses a body budget smaller than the largest body', () => {
+    const error = configError(() => resolveConfig({ cli: { maxBodyBytes: '2mb', maxInflightBodyBytes: '1mb' }, env: {} }));
+    expect(error.field).toBe('--max-inflight-body-size');
+    expect(error.message).toBe('--max-inflight-body-size: 1048576 bytes is less than --max-body-size (2097152 bytes); ' +
+      'expected at least that, so the largest allowed body fits');
+  });
+
+  it('resolveConfig takes a body budget equal to the largest body, and both limits from any layer', () => {
+    expect(resolveConfig({ cli: { maxBodyBytes: '2mb', maxInflightBodyBytes: '2mb' }, env: {} }).maxInflightBodyBytes)
+      .toBe(2 * 1024 ** 2);
+    const config = resolveConfig({ cli: {}, env: { GEMINI_PROXY_RATE_LIMIT: '5/s', GEMINI_PROXY_MAX_INFLIGHT_BODY_SIZE: '64mb' } });
+    expect(config.rateLimit).toEqual({ requests: 5, perMs: 1_000 });
+    expect(config.maxInflightBodyBytes).toBe(64 * 1024 ** 2);
+  });
+});
+
 describe('defaultSettings', () => {
   it('parses every default through its own parser', () => {
     expect(defaultSettings()).toEqual({
@@ -90,6 +126,8 @@ describe('defaultSettings', () => {
       headersTimeoutMs: 600_000,
       idleTimeoutMs: 300_000,
       maxBodyBytes: 20 * 1024 * 1024,
+      maxInflightBodyBytes: 256 * 1024 * 1024,
+      rateLimit: undefined,
       probeIntervalMs: 3_600_000,
       drainTimeoutMs: 25_000,
       watchIntervalMs: 2_000,
