@@ -9,7 +9,7 @@ import { listSourcesOf, loadLists, type ApiKey, type Relay } from '../config/lis
 import type { Config } from '../config/resolve.js';
 import { classify } from '../upstream/policy.js';
 import { UpstreamPools } from '../upstream/pool.js';
-import { PROBE_TIMEOUT_MS, probeKey } from '../upstream/prober.js';
+import { PROBE_REQUEST, PROBE_TIMEOUT_MS, probeKey } from '../upstream/prober.js';
 
 interface Row {
   key: string;
@@ -29,8 +29,8 @@ async function probe(key: ApiKey, relay: Relay, pools: UpstreamPools, secrets: r
   const row = { key: key.id, relay: relay.id, ms };
   if (result === undefined) return { ...row, verdict: 'timeout', detail: `no answer in ${PROBE_TIMEOUT_MS / 1000} s` };
   if (result.ok) return { ...row, verdict: 'ok', detail: String(result.status) };
-  const verdict = classify(result.outcome, Date.now());
-  const detail = result.outcome.kind === 'network' ? result.outcome.code : `${result.outcome.status} ${verdict.reason}`;
+  const verdict = classify(result.outcome, PROBE_REQUEST, Date.now());
+  const detail = result.outcome.kind === 'response' ? `${result.outcome.status} ${verdict.reason}` : result.outcome.code;
   return { ...row, verdict: verdict.name, detail };
 }
 

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lists } from '../config/lists.js';
 import type { Config } from '../config/resolve.js';
 import type { Logger } from '../log/logger.js';
+import { scrubSecrets } from '../log/scrub.js';
 import type { Secrets } from '../log/secrets.js';
 import { Dispatcher } from '../upstream/dispatch.js';
 import { UpstreamPools } from '../upstream/pool.js';
@@ -18,6 +19,8 @@ import { Rotator, type StateChange } from '../upstream/rotator.js';
 import { StateFile } from '../upstream/state-file.js';
 import { App } from './app.js';
 import { ClientAuth } from './auth.js';
+import { BodyBudget } from './body-budget.js';
+import { ClientRateLimiter } from './rate-limit.js';
 import type { Route } from './router.js';
 import { ImageFetcher } from './image-fetch.js';
 import { Metrics } from './metrics.js';
@@ -77,6 +80,7 @@ export class Daemon {
       onChange: (change) => {
         logChange(log, change);
         if (change.type.startsWith('key-')) this.#stateFile?.scheduleSave();
+        if (change.type === 'key-disabled') this.prober.confirm(change.keyId);
       },
     });
     this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, this.rotator, log, now);
@@ -92,7 +96,11 @@ export class Daemon {
     );
     this.prober = new RecoveryProber({ rotator: this.rotator, pools: this.#pools, secrets, now });
     const metrics = new Metrics();
-    this.#app = new App({ routes: this.#routes(dispatcher, metrics, now), auth: new ClientAuth(config.proxyKeys), log, now, metrics });
+    this.#app = new App({
+      routes: this.#routes(dispatcher, metrics, now), auth: new ClientAuth(config.proxyKeys), log, now, metrics,
+      bodyBudget: new BodyBudget(config.maxInflightBodyBytes),
+      rateLimiter: config.rateLimit && new ClientRateLimiter(config.rateLimit),
+    });
     this.#server = createServer(
       {
         // Slow or oversized clients cannot hold the proxy (reference B.3).
@@ -120,14 +128,18 @@ export class Daemon {
         aliases,
         resolveModel: (name) => (Object.hasOwn(aliases, name) ? aliases[name] ?? name : name),
         imageFetcher: this.#imageFetcher,
+        scrub: this.#scrub,
         now,
       }));
     }
     if (this.#config.protocols.includes('gemini')) {
-      routes.push(geminiRoute({ dispatcher, maxBodyBytes: this.#config.maxBodyBytes }));
+      routes.push(geminiRoute({ dispatcher, maxBodyBytes: this.#config.maxBodyBytes, scrub: this.#scrub }));
     }
     return routes;
   }
+
+  /** Removes every secret known now from text that came from upstream. */
+  readonly #scrub = (text: string): string => scrubSecrets(text, this.#secrets.values());
 
   #rememberSecrets(lists: Lists): void {
     this.#secrets.replace([...lists.keys.map((key) => key.secret), ...this.#config.proxyKeys]);

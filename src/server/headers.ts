@@ -1,7 +1,7 @@
 /**
  * @module Header hygiene for a forwarding proxy (RFC 9110 §7.6.1): hop-by-hop headers never
- * cross, client credentials never reach the upstream, upstream cookies never reach the client.
- * Pure.
+ * cross, client credentials and identities never reach the upstream, upstream cookies and
+ * redirects never reach the client. Pure.
  */
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
@@ -18,7 +18,12 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Never forwarded upstream: credentials (the pool key replaces them), identity, framing. */
+/**
+ * Never forwarded upstream: credentials (the pool key replaces them), framing, and whatever
+ * Google checks a key's restrictions or billing against. Forwarded, a client's `Referer`,
+ * app-id or project header would make Google refuse a restricted key ("API_KEY_…_BLOCKED"),
+ * which reads as the key's own fault.
+ */
 const DROP_UPSTREAM = new Set([
   'host',
   'content-length',
@@ -27,6 +32,17 @@ const DROP_UPSTREAM = new Set([
   'x-api-key',
   'api-key',
   'cookie',
+  'referer',
+  'origin',
+  'x-goog-user-project',
+  'x-goog-quota-user',
+  'x-goog-iam-authorization-token',
+  'x-goog-iam-authority-selector',
+  'x-android-package',
+  'x-android-cert',
+  'x-ios-bundle-identifier',
+  'x-firebase-appcheck',
+  'x-http-method-override',
   // Upstream bodies are read (error bodies are parsed), so they must come uncompressed.
   'accept-encoding',
   'expect',
@@ -37,8 +53,8 @@ const DROP_UPSTREAM = new Set([
   'x-real-ip',
 ]);
 
-/** Never returned to the client. */
-const DROP_DOWNSTREAM = new Set(['set-cookie', 'alt-svc']);
+/** Never returned to the client: cookies, and anything that sends it elsewhere. */
+const DROP_DOWNSTREAM = new Set(['set-cookie', 'alt-svc', 'location', 'content-location', 'refresh', 'link']);
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 

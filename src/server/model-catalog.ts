@@ -4,14 +4,15 @@
  */
 
 import type { ListModelsResponse, Model } from '../protocols/gemini/types.js';
-import type { AttemptTrail, DispatchResult, Dispatcher } from '../upstream/dispatch.js';
-import { readUpstreamJson } from './upstream-json.js';
+import type { AttemptTrail, Dispatcher, UpstreamAnswer } from '../upstream/dispatch.js';
+import { familyScope } from '../protocols/gemini/paths.js';
+import { isListModelsResponse } from '../protocols/gemini/answers.js';
 
 const LIST_PATH = '/v1beta/models?pageSize=1000';
 
 export type CatalogResult =
   | { kind: 'models'; models: readonly Model[] }
-  | Extract<DispatchResult, { kind: 'answer' }>;
+  | UpstreamAnswer;
 
 export class ModelCatalog {
   readonly #dispatcher: Dispatcher;
@@ -27,14 +28,14 @@ export class ModelCatalog {
 
   async list(signal: AbortSignal, trail: AttemptTrail[]): Promise<CatalogResult> {
     if (this.#cached !== undefined && this.#cached.until > this.#now()) return { kind: 'models', models: this.#cached.models };
+    // Checked before it is kept: an answer that cannot be translated is never cached.
     const result = await this.#dispatcher.send(
-      { method: 'GET', path: LIST_PATH, headers: {}, body: undefined, model: '' },
+      { method: 'GET', path: LIST_PATH, headers: {}, body: undefined, scope: familyScope('models'), clientPath: false, expect: isListModelsResponse },
       signal,
       trail,
     );
     if (result.kind === 'answer') return result;
-    const response = await readUpstreamJson<ListModelsResponse>(result.body);
-    const models = response.models ?? [];
+    const models = (result.value as ListModelsResponse).models ?? [];
     this.#cached = { models, until: this.#now() + this.#ttlMs };
     return { kind: 'models', models };
   }

@@ -7,6 +7,7 @@ import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
 import { openAiErrorBody } from '../protocols/openai/errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
+import type { ErrorFrameGuard } from './error-frames.js';
 
 /** Renders a proxy error as a body in one protocol's error shape. */
 export type ErrorRenderer = (error: ProxyError) => string;
@@ -44,8 +45,17 @@ export async function writeChunk(res: ServerResponse, chunk: Buffer | string, si
  * about a third of the proxy's throughput for small answers: it allocates and aborts a
  * controller per call.)
  */
-export async function relayBody(body: Readable, res: ServerResponse, signal: AbortSignal): Promise<void> {
-  for await (const chunk of body as AsyncIterable<Buffer>) await writeChunk(res, chunk, signal);
+export async function relayBody(body: Readable, res: ServerResponse, signal: AbortSignal, guard?: ErrorFrameGuard): Promise<void> {
+  if (guard === undefined) {
+    for await (const chunk of body as AsyncIterable<Buffer>) await writeChunk(res, chunk, signal);
+  } else {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const out = guard.push(chunk);
+      if (out !== undefined) await writeChunk(res, out, signal);
+    }
+    const rest = guard.end();
+    if (rest !== undefined) await writeChunk(res, rest, signal);
+  }
   res.end();
 }
 
@@ -61,10 +71,16 @@ function errorHeaders(error: ProxyError): OutgoingHttpHeaders {
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   if (error.code === 'GP_UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
   // Every key and relay was already tried: a client's automatic retry would only repeat that.
-  if (error.status >= 500) headers['x-should-retry'] = 'false';
-  // An unread oversized body, or a server going away: this connection is done.
-  if (error.code === 'GP_BODY_TOO_LARGE' || error.code === 'GP_SHUTTING_DOWN') headers.connection = 'close';
+  // A full body budget is the exception: it tried nothing, and frees up within seconds.
+  if (error.status >= 500 && error.code !== 'GP_BUSY') headers['x-should-retry'] = 'false';
+  // An unread body (oversized, or no room for it), or a server going away: this connection is done.
+  if (drainsBody(error) || error.code === 'GP_SHUTTING_DOWN') headers.connection = 'close';
   return headers;
+}
+
+/** Refused part-way through reading the body: the rest is drained, not kept. */
+function drainsBody(error: ProxyError): boolean {
+  return error.code === 'GP_BODY_TOO_LARGE' || error.code === 'GP_BUSY';
 }
 
 /**
@@ -80,7 +96,7 @@ export function sendError(ctx: RequestContext, error: unknown): void {
     return;
   }
   // Drain what the client is still sending, so the answer is read rather than reset.
-  if (proxyError.code === 'GP_BODY_TOO_LARGE') ctx.req.resume();
+  if (drainsBody(proxyError)) ctx.req.resume();
   const render = RENDERERS[ctx.protocol] ?? geminiErrorBody;
   const headers = errorHeaders(proxyError);
   // Refused unread (bad key, no route): close rather than read a body nobody wants.

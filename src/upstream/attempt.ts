@@ -1,12 +1,13 @@
 /**
- * @module One upstream attempt: send the request with one key through one relay; on an error
- * status, read a bounded, scrubbed copy of the body so the policy can read it.
+ * @module One upstream attempt: send the request with one key through one relay; scrub every
+ * response header of secrets; on an error status, read a bounded, scrubbed copy of the body so
+ * the policy can read it.
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { errorCode } from '../errors.js';
-import { scrubSecrets } from '../log/scrub.js';
+import { scrubSecret, scrubSecrets } from '../log/scrub.js';
 import { parseGoogleError } from '../protocols/gemini/google-error.js';
 import type { Outcome } from './policy.js';
 
@@ -15,6 +16,9 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 
 export type HttpMethod = UndiciDispatcher.HttpMethod;
 
+/** Whether a 2xx answer read as JSON has the shape its translator needs. */
+export type AnswerCheck = (value: unknown) => boolean;
+
 /** A request as the dispatcher sends it, before a key and relay are chosen. */
 export interface UpstreamRequest {
   readonly method: HttpMethod;
@@ -22,8 +26,23 @@ export interface UpstreamRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer | undefined;
-  /** The model named by the request ('' for none); keys cool per model. */
-  readonly model: string;
+  /**
+   * What a 429 cools the key for: the model (`gemini-2.5-flash`), or for a call without one
+   * its resource family (`files:*`). Quotas are per model; a family never cools generation.
+   */
+  readonly scope: string;
+  /**
+   * True when the path is the client's own (the pass-through), false when the proxy built it.
+   * A relay's bare 404 for a client's path is the client's 404; for the proxy's own path the
+   * relay is broken.
+   */
+  readonly clientPath: boolean;
+  /**
+   * Present for a non-streamed translated call: its 2xx answer is read inside the retry loop and
+   * must parse as JSON and pass this check, or the attempt failed (nothing has reached the
+   * client yet, so another relay may still answer).
+   */
+  readonly expect?: AnswerCheck;
 }
 
 export type ResponseBody = UndiciDispatcher.ResponseData['body'];
@@ -68,9 +87,32 @@ async function readBounded(body: ResponseBody): Promise<Buffer> {
 }
 
 /** A stable name for a transport failure: undici's code, the socket's errno, or the class. */
-function failureCode(error: unknown): string {
+export function failureCode(error: unknown): string {
   if (!(error instanceof Error)) return 'UNKNOWN';
   return errorCode(error) ?? errorCode(error.cause) ?? error.name;
+}
+
+/**
+ * Google echoes keys in some messages ("Consumer 'api_key:…'") and a relay may echo one in a
+ * header. The attempt's own key is scrubbed too: a reload may have dropped it meanwhile.
+ */
+function scrubber(target: AttemptTarget): (text: string) => string {
+  return (text) => scrubSecret(scrubSecrets(text, target.secrets()), target.secret);
+}
+
+/** The response headers with every value scrubbed (most are shorter than any key: no copy). */
+function scrubHeaders(headers: IncomingHttpHeaders, scrub: (text: string) => string): IncomingHttpHeaders {
+  let result = headers;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const clean = Array.isArray(value) ? value.map(scrub) : scrub(value);
+    if (Array.isArray(value) ? value.some((item, index) => item !== clean[index]) : clean !== value) {
+      if (result === headers) result = { ...headers };
+      result[name] = clean;
+    }
+  }
+  return result;
 }
 
 /** Sends one attempt. Throws only when `target.signal` aborted it. */
@@ -89,13 +131,13 @@ export async function attempt(request: UpstreamRequest, target: AttemptTarget): 
     if (target.signal.aborted) throw target.signal.reason;
     return { ok: false, outcome: { kind: 'network', code: failureCode(error) } };
   }
-  const { statusCode: status, headers, body } = response;
+  const { statusCode: status, body } = response;
+  const scrub = scrubber(target);
+  const headers = scrubHeaders(response.headers, scrub);
   if (status >= 200 && status < 300) return { ok: true, status, headers, body };
   const raw = await readBounded(body);
   if (target.signal.aborted) throw target.signal.reason;
-  // Google echoes keys in some messages ("Consumer 'api_key:…'"); scrub before anyone sees it.
-  // The attempt's own key first: a reload may have dropped it from the current set meanwhile.
-  const text = scrubSecrets(raw.toString('utf8'), [target.secret, ...target.secrets()]);
+  const text = scrub(raw.toString('utf8'));
   return {
     ok: false,
     outcome: { kind: 'response', status, error: parseGoogleError(text) },

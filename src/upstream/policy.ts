@@ -11,19 +11,28 @@ import { nextPacificMidnight } from './pacific-midnight.js';
 /** One failed attempt, as seen by the dispatcher. */
 export type Outcome =
   | { readonly kind: 'response'; readonly status: number; readonly error: GoogleError | undefined }
-  | { readonly kind: 'network'; readonly code: string };
+  | { readonly kind: 'network'; readonly code: string }
+  /** A 2xx whose body could not be read whole, or was not the JSON asked for. */
+  | { readonly kind: 'bad-answer'; readonly code: string };
+
+/** What the policy knows of the request besides the outcome. */
+export interface Attempted {
+  /** The path came from the client (the pass-through), not from the proxy's own code. */
+  readonly clientPath: boolean;
+}
 
 export type VerdictName =
   | 'rate-limited'
   | 'key-invalid'
   | 'client-error'
   | 'upstream-error'
-  | 'relay-failure';
+  | 'relay-failure'
+  | 'bad-answer';
 
 /** What to do after an attempt failed. */
 export interface Verdict {
   readonly name: VerdictName;
-  /** cool: out of rotation for this model until `coolUntilMs`; disable: until probed back. */
+  /** cool: out of rotation for the request's scope until `coolUntilMs`; disable: until probed back. */
   readonly key: 'keep' | 'cool' | 'disable';
   readonly relay: 'keep' | 'unhealthy';
   /** return: the upstream answer goes to the client as it is; the rest try again elsewhere. */
@@ -36,7 +45,11 @@ export interface Verdict {
 /** Cooling when a 429 names no delay. Google's per-minute windows make 60 s the safe guess. */
 export const DEFAULT_COOLDOWN_MS = 60_000;
 
-/** ErrorInfo reasons that say the key itself (or its project) cannot be used. */
+/**
+ * ErrorInfo reasons that say the key itself (or its project) cannot be used. Structured fields
+ * are Google's own: no text of the client's ever lands in them. (The client cannot add a
+ * credential of its own to be blamed for either: every one is stripped before sending.)
+ */
 const KEY_REASONS = new Set([
   'API_KEY_INVALID',
   'API_KEY_EXPIRED',
@@ -53,23 +66,42 @@ const KEY_REASONS = new Set([
 ]);
 
 /**
- * Google sends no ErrorInfo with these 403s, so only the message tells them apart
- * (catalogue B: "reported as leaked", "has been suspended", "denied access").
+ * Key problems Google reports by message alone (catalogue A and B), each with its status. Every
+ * pattern matches Google's WHOLE message, anchored at both ends, so it is safe: Google echoes a
+ * client's text (an unknown field's name, a query parameter) only inside messages of other forms
+ * ("Invalid JSON payload received. Unknown name …", "Invalid value at …"), never as a whole
+ * message of these. The one variable part, the consumer, is Google's id for the key, already
+ * scrubbed to `[redacted]` when it holds a key, and may hold no space or quote.
  */
-const KEY_MESSAGES =
-  /^API key not valid|^API Key not found|^API key expired|reported as leaked|has been suspended|project has been denied access/i;
+const KEY_MESSAGES: readonly { readonly status: number; readonly pattern: RegExp }[] = [
+  { status: 400, pattern: /^API key not valid\. Please pass a valid API key\.$/ },
+  { status: 400, pattern: /^API Key not found\. Please pass a valid API key\.$/ },
+  { status: 400, pattern: /^API key expired\. Please renew the API key\.$/ },
+  { status: 403, pattern: /^Your API key was reported as leaked\. Please use another API key\.$/ },
+  { status: 403, pattern: /^Permission denied: Consumer '[^'\s]+' has been suspended\.$/ },
+  { status: 403, pattern: /^Your project has been denied access\. Please contact support\.$/ },
+];
 
-/** 401 reasons that mean the proxy sent the wrong credentials, not that the key is bad. */
-const PROXY_CREDENTIAL_REASONS = new Set(['OVERLOADED_CREDENTIALS', 'CREDENTIALS_MISSING']);
+/**
+ * 400 FAILED_PRECONDITION about where the request came from: the egress, not the key (F).
+ * Anchored at the start like KEY_MESSAGES, so no client text can make a relay look misplaced:
+ * a message that opens with Google's own sentence is that message.
+ */
+const LOCATION_MESSAGES = [
+  /^User location is not supported for the API use\.?$/,
+  /^Gemini API free tier is not available in your country\./,
+];
 
-/** 400 FAILED_PRECONDITION about where the request came from: the egress, not the key (F). */
-const LOCATION_MESSAGES = /location is not supported|not available in your country/i;
-
-/** Statuses that, without Google's error body, come from something in front of Google. */
-const RELAY_STATUSES = new Set([401, 403, 404, 405, 407, 429, 502]);
+/**
+ * Statuses that, without Google's error body, come from something in front of Google. 404 and
+ * 405 are also what Google's front end answers, as a bare page, for a path or method it does not
+ * serve: for the client's own path that is the client's mistake (see the table).
+ */
+const RELAY_STATUSES = new Set([401, 403, 404, 405, 407, 408, 429, 502]);
+const NO_SUCH_PATH = new Set([404, 405]);
 
 interface Row {
-  readonly when: (outcome: Outcome) => boolean;
+  readonly when: (outcome: Outcome, attempted: Attempted) => boolean;
   readonly verdict: (outcome: Outcome, nowMs: number) => Verdict;
 }
 
@@ -77,19 +109,35 @@ function response(outcome: Outcome): { status: number; error: GoogleError | unde
   return outcome.kind === 'response' ? outcome : undefined;
 }
 
-function googleReason(outcome: Outcome): string {
-  const error = response(outcome)?.error;
-  return error?.reasons.find((reason) => KEY_REASONS.has(reason)) ?? (error?.status || 'UNKNOWN');
+/** A response whose body is not Google's error envelope: a relay's page, or empty. */
+function bare(outcome: Outcome): number | undefined {
+  const r = response(outcome);
+  return r !== undefined && r.error === undefined ? r.status : undefined;
 }
 
-function isKeyProblem(error: GoogleError): boolean {
-  return error.reasons.some((reason) => KEY_REASONS.has(reason)) || KEY_MESSAGES.test(error.message);
+function keyReason(error: GoogleError | undefined): string | undefined {
+  return error?.reasons.find((reason) => KEY_REASONS.has(reason));
+}
+
+function googleReason(outcome: Outcome): string {
+  const error = response(outcome)?.error;
+  return keyReason(error) ?? (error?.status || 'UNKNOWN');
+}
+
+/** Only Google's structured reason, or one of its fixed whole messages, condemns a key. */
+function isKeyProblem(status: number, error: GoogleError): boolean {
+  if (keyReason(error) !== undefined) return true;
+  return KEY_MESSAGES.some((rule) => rule.status === status && rule.pattern.test(error.message));
 }
 
 /** Per-day quotas reset at midnight Pacific; otherwise RetryInfo, else the default. */
 function coolUntil(error: GoogleError | undefined, nowMs: number): number {
   if (error?.quotaIds.some((id) => /PerDay/i.test(id))) return nextPacificMidnight(nowMs);
   return nowMs + (error?.retryDelayMs ?? DEFAULT_COOLDOWN_MS);
+}
+
+function codeOf(outcome: Outcome): string {
+  return outcome.kind === 'response' ? `http-${outcome.status}` : outcome.code;
 }
 
 const relayFailure = (reason: string): Verdict =>
@@ -103,19 +151,33 @@ const POLICY: readonly Row[] = [
   // Connection refused or reset, TLS failure, DNS failure, no response headers in time.
   {
     when: (o) => o.kind === 'network',
-    verdict: (o) => relayFailure(o.kind === 'network' ? o.code : 'network'),
+    verdict: (o) => relayFailure(codeOf(o)),
+  },
+  // A 2xx cut short, silent past the idle timeout, or not the JSON asked for: Google always
+  // answers whole JSON, so whatever is in between is broken. Another relay may answer.
+  {
+    when: (o) => o.kind === 'bad-answer',
+    verdict: (o) => ({ name: 'bad-answer', key: 'keep', relay: 'unhealthy', next: 'next-relay', reason: codeOf(o) }),
+  },
+  // A bare 404 or 405 for the client's own path: Google's front end does not serve that path or
+  // method. The client's mistake, so no relay is blamed for it; a relay that fails every path is
+  // still found out by the proxy's own calls (translated routes, probes), which take the next row.
+  {
+    when: (o, attempted) => attempted.clientPath && NO_SUCH_PATH.has(bare(o) ?? 0),
+    verdict: (o) => clientError(codeOf(o)),
   },
   // A redirect is never followed (it would carry the key elsewhere); a relay that sends one is
   // misconfigured. Same for auth, not-found or gateway answers that are not Google's JSON.
   {
     when: (o) => {
-      const r = response(o);
-      return r !== undefined && r.error === undefined &&
-        ((r.status >= 300 && r.status < 400) || RELAY_STATUSES.has(r.status) || r.status >= 500);
+      const status = bare(o);
+      return status !== undefined && ((status >= 300 && status < 400) || RELAY_STATUSES.has(status) || status >= 500);
     },
-    verdict: (o) => relayFailure(`http-${response(o)?.status ?? 0}`),
+    verdict: (o) => relayFailure(codeOf(o)),
   },
-  // C. 429 RESOURCE_EXHAUSTED: cool the key for RetryInfo.retryDelay, or until the daily reset.
+  // C. 429 RESOURCE_EXHAUSTED: cool the key for RetryInfo.retryDelay, or until the daily reset,
+  // for the request's scope only: its model, or for a call without a model its resource family
+  // (`files:*`). Never for every model: a rate-limited file listing must not stop generation.
   {
     when: (o) => response(o)?.status === 429,
     verdict: (o, now) => ({
@@ -128,23 +190,24 @@ const POLICY: readonly Row[] = [
     when: (o) => {
       const r = response(o);
       return r?.status === 400 && r.error?.status === 'FAILED_PRECONDITION' &&
-        LOCATION_MESSAGES.test(r.error.message);
+        LOCATION_MESSAGES.some((pattern) => pattern.test(r.error?.message ?? ''));
     },
     verdict: () => relayFailure('LOCATION_UNSUPPORTED'),
   },
-  // A. 400 API_KEY_INVALID (or its message); 401 UNAUTHENTICATED unless the credentials were the
-  // proxy's own mistake; B. 403 for a suspended, leaked or blocked key.
+  // A. 400 API_KEY_INVALID; 401 for a key the project does not accept; B. 403 for a suspended,
+  // leaked or blocked key. Only a structured reason or a whole fixed message counts (above).
   {
     when: (o) => {
       const r = response(o);
-      if (r?.error === undefined) return false;
-      if (r.status === 401) return !r.error.reasons.some((reason) => PROXY_CREDENTIAL_REASONS.has(reason));
-      return (r.status === 400 || r.status === 403) && isKeyProblem(r.error);
+      return r?.error !== undefined && [400, 401, 403].includes(r.status) && isKeyProblem(r.status, r.error);
     },
     verdict: (o) => ({
       name: 'key-invalid', key: 'disable', relay: 'keep', next: 'next-key', reason: googleReason(o),
     }),
   },
+  // Any other 401 is about a credential that is not the key (the proxy sent exactly one, the
+  // key, so OVERLOADED_CREDENTIALS, CREDENTIALS_MISSING or an OAuth complaint is no key's fault);
+  // it falls to the last row and nobody is blamed.
   // G. 500 INTERNAL, 502, 503 UNAVAILABLE (overloaded), 504 DEADLINE_EXCEEDED: transient, nobody's
   // fault; another key after a short back-off.
   {
@@ -155,17 +218,18 @@ const POLICY: readonly Row[] = [
     }),
   },
   // D, E and every other answer: the request itself is at fault (bad argument, unknown model,
-  // too large, another project's file). It goes back to the client; nothing is blamed.
+  // too large, another project's file, a bare 400 or 413 from a relay's front). It goes back to
+  // the client (a bare page as the proxy's own error); nothing is blamed.
   {
     when: () => true,
-    verdict: (o) => clientError(googleReason(o)),
+    verdict: (o) => clientError(bare(o) === undefined ? googleReason(o) : codeOf(o)),
   },
 ];
 
 /** Classifies one failed attempt. */
-export function classify(outcome: Outcome, nowMs: number): Verdict {
+export function classify(outcome: Outcome, attempted: Attempted, nowMs: number): Verdict {
   for (const row of POLICY) {
-    if (row.when(outcome)) return row.verdict(outcome, nowMs);
+    if (row.when(outcome, attempted)) return row.verdict(outcome, nowMs);
   }
   return clientError('UNKNOWN');
 }

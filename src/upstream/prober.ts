@@ -4,21 +4,26 @@
  */
 
 import PQueue from 'p-queue';
-import { attempt, type AttemptResult, type AttemptTarget } from './attempt.js';
+import { familyScope } from '../protocols/gemini/paths.js';
+import { attempt, type AttemptResult, type AttemptTarget, type UpstreamRequest } from './attempt.js';
 import { classify } from './policy.js';
 import type { UpstreamPools } from './pool.js';
 import type { KeyRecord, Rotator } from './rotator.js';
 
-const PROBE_PATH = '/v1beta/models?pageSize=1';
 export const PROBE_TIMEOUT_MS = 30_000;
+
+/** The cheapest call there is, built by the proxy (so a bare 404 to it blames the relay). */
+export const PROBE_REQUEST: UpstreamRequest = {
+  method: 'GET', path: '/v1beta/models?pageSize=1', headers: {}, body: undefined,
+  scope: familyScope('models'), clientPath: false,
+};
 
 /**
  * One probe: list one model with the target's key through its relay. A success's body is drained;
  * undefined means no answer (timeout or abort).
  */
 export async function probeKey(target: AttemptTarget): Promise<AttemptResult | undefined> {
-  const result = await attempt({ method: 'GET', path: PROBE_PATH, headers: {}, body: undefined, model: '' }, target)
-    .catch(() => undefined);
+  const result = await attempt(PROBE_REQUEST, target).catch(() => undefined);
   if (result?.ok) await result.body.dump();
   return result;
 }
@@ -35,6 +40,8 @@ export class RecoveryProber {
   /** A few probes at a time, so a thousand disabled keys do not open a thousand sockets. */
   readonly #queue = new PQueue({ concurrency: 4 });
   readonly #stopped = new AbortController();
+  /** Keys with a confirmation probe queued or running. */
+  readonly #confirming = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: ProberDeps) {
@@ -58,10 +65,31 @@ export class RecoveryProber {
   async probeAll(): Promise<void> {
     const disabled = this.#deps.rotator.keys.filter((record) => record.disabled);
     const signal = this.#stopped.signal;
-    await Promise.allSettled(disabled.map((record) => this.#queue.add(() => this.#probe(record), { signal })));
+    await Promise.allSettled(disabled.map((record) => this.#queue.add(() => this.#probe(record, 'probe'), { signal })));
   }
 
-  async #probe(record: KeyRecord): Promise<void> {
+  /**
+   * Confirms at once that a key an answer just disabled is dead: when the cheapest call works
+   * with it, the answer was about the request after all, and the key is back within one probe.
+   * However a request manages to look like a key's fault, it cannot keep a key out of rotation.
+   * Runs only while probing is on (`start` with an interval).
+   */
+  confirm(keyId: string): void {
+    if (this.#timer === undefined || this.#confirming.has(keyId)) return;
+    const record = this.#deps.rotator.keys.find((candidate) => candidate.key.id === keyId);
+    if (record === undefined) return;
+    this.#confirming.add(keyId);
+    this.#queue.add(() => this.#probe(record, 'confirmation probe'), { signal: this.#stopped.signal })
+      .catch(() => undefined)
+      .finally(() => this.#confirming.delete(keyId));
+  }
+
+  /** Resolves when no probe is queued or running. */
+  async settled(): Promise<void> {
+    await this.#queue.onIdle();
+  }
+
+  async #probe(record: KeyRecord, via: string): Promise<void> {
     const { rotator, pools, now } = this.#deps;
     const relay = rotator.pickRelay(new Set());
     if (relay === undefined || !record.disabled) return;
@@ -75,14 +103,14 @@ export class RecoveryProber {
     });
     if (result === undefined) return;
     if (result.ok) {
-      rotator.enable(record, 'probe');
+      rotator.enable(record, via);
       return;
     }
     // A rate-limited key is a working key: back into rotation, cooling.
-    const verdict = classify(result.outcome, now());
+    const verdict = classify(result.outcome, PROBE_REQUEST, now());
     if (verdict.name === 'rate-limited') {
-      rotator.enable(record, 'probe');
-      rotator.apply(verdict, record, relay, '');
+      rotator.enable(record, via);
+      rotator.apply(verdict, record, relay, PROBE_REQUEST.scope);
     }
   }
 }

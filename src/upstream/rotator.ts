@@ -6,8 +6,6 @@
 import type { ApiKey, Relay } from '../config/lists.js';
 import type { Verdict } from './policy.js';
 
-/** A key cooled without a model cools for every model. */
-const ALL_MODELS = '';
 const RELAY_BACKOFF_BASE_MS = 1_000;
 const RELAY_BACKOFF_MAX_MS = 60_000;
 
@@ -15,7 +13,10 @@ export interface KeyRecord {
   readonly key: ApiKey;
   /** Set while the key is out of rotation until a recovery probe (or a reload's probe) works. */
   disabled: { readonly reason: string; readonly sinceMs: number } | undefined;
-  /** Model → epoch ms when the key may serve it again. Quotas are per model. */
+  /**
+   * Scope → epoch ms when the key may serve it again. A scope is a model (quotas are per model)
+   * or, for calls without one, a resource family (`files:*`); none covers every model.
+   */
   readonly cooling: Map<string, number>;
   attempts: number;
   failures: number;
@@ -30,7 +31,7 @@ export interface RelayRecord {
 }
 
 export type StateChange =
-  | { type: 'key-cooling'; keyId: string; model: string; untilMs: number; reason: string }
+  | { type: 'key-cooling'; keyId: string; scope: string; untilMs: number; reason: string }
   | { type: 'key-disabled'; keyId: string; reason: string }
   | { type: 'key-enabled'; keyId: string; via: string }
   | { type: 'relay-unhealthy'; relayId: string; untilMs: number; failures: number; reason: string }
@@ -39,13 +40,13 @@ export type StateChange =
 /** Key state worth keeping across a restart, by key id (never the key). */
 export interface SavedKeyState {
   disabled?: { reason: string; sinceMs: number };
-  /** Model ('' for every model) → epoch ms the cooling ends. */
+  /** Scope (a model or a resource family) → epoch ms the cooling ends. */
   cooling?: Record<string, number>;
 }
 
 export type KeyPick =
   | { readonly ok: true; readonly record: KeyRecord }
-  /** Every key not yet tried is cooling for this model; the first is free at `retryAtMs`. */
+  /** Every key not yet tried is cooling for this scope; the first is free at `retryAtMs`. */
   | { readonly ok: false; readonly why: 'cooling'; readonly retryAtMs: number }
   /** Every key is disabled or was already tried by this request. */
   | { readonly ok: false; readonly why: 'none' };
@@ -93,26 +94,22 @@ export class Rotator {
     return this.#relays;
   }
 
-  /** The epoch ms until which `record` may not serve `model`, or 0. */
-  coolingUntil(record: KeyRecord, model: string): number {
-    const now = this.#deps.now();
-    let until = 0;
-    for (const scope of [model, ALL_MODELS]) {
-      const end = record.cooling.get(scope);
-      if (end === undefined) continue;
-      if (end <= now) record.cooling.delete(scope);
-      else until = Math.max(until, end);
-    }
-    return until;
+  /** The epoch ms until which `record` may not serve `scope`, or 0. */
+  coolingUntil(record: KeyRecord, scope: string): number {
+    const end = record.cooling.get(scope);
+    if (end === undefined) return 0;
+    if (end > this.#deps.now()) return end;
+    record.cooling.delete(scope);
+    return 0;
   }
 
-  /** The epoch ms at which some enabled key can next serve `model` (now, if one can). */
-  retryAt(model: string): number {
+  /** The epoch ms at which some enabled key can next serve `scope` (now, if one can). */
+  retryAt(scope: string): number {
     const now = this.#deps.now();
     let soonest = Number.POSITIVE_INFINITY;
     for (const record of this.#keys) {
       if (record.disabled) continue;
-      const until = this.coolingUntil(record, model);
+      const until = this.coolingUntil(record, scope);
       if (until === 0) return now;
       soonest = Math.min(soonest, until);
     }
@@ -120,14 +117,14 @@ export class Rotator {
   }
 
   /** The next usable key, round-robin, skipping keys this request already tried. */
-  pickKey(model: string, tried: ReadonlySet<string>): KeyPick {
+  pickKey(scope: string, tried: ReadonlySet<string>): KeyPick {
     const count = this.#keys.length;
     let retryAtMs = Number.POSITIVE_INFINITY;
     for (let step = 0; step < count; step++) {
       const index = (this.#keyCursor + step) % count;
       const record = this.#keys[index];
       if (record === undefined || record.disabled || tried.has(record.key.id)) continue;
-      const until = this.coolingUntil(record, model);
+      const until = this.coolingUntil(record, scope);
       if (until > 0) {
         retryAtMs = Math.min(retryAtMs, until);
         continue;
@@ -171,21 +168,20 @@ export class Rotator {
     this.#deps.onChange({ type: 'relay-healthy', relayId: relay.relay.id });
   }
 
-  /** Applies a policy verdict to the key and relay of a failed attempt. */
-  apply(verdict: Verdict, key: KeyRecord, relay: RelayRecord, model: string): void {
+  /** Applies a policy verdict to the key and relay of a failed attempt for `scope`. */
+  apply(verdict: Verdict, key: KeyRecord, relay: RelayRecord, scope: string): void {
     if (verdict.key !== 'keep' || verdict.relay !== 'keep') key.failures++;
     if (verdict.key === 'cool' && verdict.coolUntilMs !== undefined) {
-      this.cool(key, model, verdict.coolUntilMs, verdict.reason);
+      this.cool(key, scope, verdict.coolUntilMs, verdict.reason);
     }
     if (verdict.key === 'disable') this.disable(key, verdict.reason);
     if (verdict.relay === 'unhealthy') this.#markUnhealthy(relay, verdict.reason);
   }
 
-  cool(record: KeyRecord, model: string, untilMs: number, reason: string): void {
-    const scope = model || ALL_MODELS;
+  cool(record: KeyRecord, scope: string, untilMs: number, reason: string): void {
     if ((record.cooling.get(scope) ?? 0) >= untilMs) return;
     record.cooling.set(scope, untilMs);
-    this.#deps.onChange({ type: 'key-cooling', keyId: record.key.id, model: scope, untilMs, reason });
+    this.#deps.onChange({ type: 'key-cooling', keyId: record.key.id, scope, untilMs, reason });
   }
 
   disable(record: KeyRecord, reason: string): void {
@@ -223,8 +219,8 @@ export class Rotator {
       const entry = Object.hasOwn(saved, record.key.id) ? saved[record.key.id] : undefined;
       if (entry === undefined) continue;
       if (entry.disabled) record.disabled = { ...entry.disabled };
-      for (const [model, until] of Object.entries(entry.cooling ?? {})) {
-        if (until > now) record.cooling.set(model, until);
+      for (const [scope, until] of Object.entries(entry.cooling ?? {})) {
+        if (until > now) record.cooling.set(scope, until);
       }
       restored++;
     }

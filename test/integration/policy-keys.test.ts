@@ -131,7 +131,9 @@ describe('error policy: keys', () => {
 
   it('every key disabled: 503 at once, in Gemini\'s error shape', async () => {
     for (const key of [A, B, C]) upstream.forKey(key, fail('apiKeyInvalid'));
-    await generate(proxy.url);
+    // A request disables at most one key, so it takes three to find all three dead.
+    for (let i = 0; i < 3; i++) await generate(proxy.url);
+    expect((await proxy.status()).keys.every((key) => key.state === 'disabled')).toBe(true);
     const seen = upstream.requests.length;
     const response = await generate(proxy.url);
     expect(response.status).toBe(503);

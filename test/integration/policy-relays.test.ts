@@ -32,7 +32,7 @@ describe('error policy: relays', () => {
 
   it.each([
     ['a connection reset', reset()],
-    ['an HTML 404 (no Google error body)', html(404)],
+    ['an HTML 429 (no Google error body)', html(429)],
     ['an HTML 502', html(502)],
     ['a 401 from the relay itself', html(401)],
     ['400 FAILED_PRECONDITION "User location is not supported"', fail('locationUnsupported')],

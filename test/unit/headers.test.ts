@@ -60,6 +60,23 @@ describe('upstreamHeaders', () => {
     })).toEqual({ 'content-type': 'application/json' });
   });
 
+  it('drops every header that identifies the caller to Google: a restricted key would be refused for it', () => {
+    expect(upstreamHeaders({
+      referer: 'https://evil.example/',
+      origin: 'https://evil.example',
+      'x-goog-user-project': 'someone-elses-project',
+      'x-goog-quota-user': 'u',
+      'x-goog-iam-authorization-token': 't',
+      'x-goog-iam-authority-selector': 's',
+      'x-android-package': 'com.evil',
+      'x-android-cert': 'AB:CD',
+      'x-ios-bundle-identifier': 'com.evil',
+      'x-firebase-appcheck': 'token',
+      'x-http-method-override': 'DELETE',
+      'x-goog-api-client': 'gl-node/20',
+    })).toEqual({ 'x-goog-api-client': 'gl-node/20' });
+  });
+
   it('flattens repeated values to one comma-separated string and skips undefined', () => {
     expect(upstreamHeaders({ 'x-multi': ['a', 'b'], 'x-none': undefined })).toEqual({ 'x-multi': 'a, b' });
   });
@@ -83,6 +100,16 @@ describe('downstreamHeaders', () => {
   it('drops hop-by-hop headers and those named in Connection', () => {
     expect(downstreamHeaders({ ...HOP_BY_HOP, connection: 'x-upstream-hop', 'x-upstream-hop': '1', 'content-type': 'application/json' }))
       .toEqual({ 'content-type': 'application/json' });
+  });
+
+  it('never passes on where a relay would send the client', () => {
+    expect(downstreamHeaders({
+      location: 'https://elsewhere.example/',
+      'content-location': '/x',
+      refresh: '0; url=https://elsewhere.example/',
+      link: '<https://elsewhere.example/>; rel=preload',
+      'content-type': 'application/json',
+    })).toEqual({ 'content-type': 'application/json' });
   });
 
   it('drops set-cookie and alt-svc', () => {

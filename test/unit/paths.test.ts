@@ -33,6 +33,16 @@ describe('geminiTarget: upstream path', () => {
       .toBe('/v1beta/models/x:streamGenerateContent?alt=sse');
   });
 
+  it('removes every credential and identity parameter, with or without Google\'s $ prefix, in any case', () => {
+    const search = 'alt=sse&access_token=ya29.x&%24key=K&oauth_token=o&Access_Token=y&api_key=a&apiKey=b&token=t' +
+      '&passwd=p&password=p&userProject=other&$userProject=other&quotaUser=u&$httpMethod=DELETE&pageToken=next';
+    expect(target('/v1beta/models', search).upstreamPath).toBe('/v1beta/models?alt=sse&pageToken=next');
+  });
+
+  it('finds a credential however its name is encoded', () => {
+    expect(target('/v1beta/models', 'acc%65ss_token=x&%6Bey=y&alt=json').upstreamPath).toBe('/v1beta/models?alt=json');
+  });
+
   it('leaves no trailing ? when key was the only parameter', () => {
     expect(target('/v1beta/models', 'key=CLIENT-TOKEN').upstreamPath).toBe('/v1beta/models');
   });
@@ -64,6 +74,21 @@ describe('geminiTarget: model and verb', () => {
     const result = target(path);
     expect(result.model).toBe(model);
     expect(result.verb).toBe(verb);
+  });
+});
+
+describe('geminiTarget: quota scope', () => {
+  it.each([
+    ['/v1beta/models/gemini-2.5-flash:generateContent', 'gemini-2.5-flash'],
+    ['/v1beta/tunedModels/t1:generateContent', 'tunedModels/t1'],
+    ['/v1beta/models', 'models:*'],
+    ['/v1beta/files', 'files:*'],
+    ['/v1beta/files/abc', 'files:*'],
+    ['/v1beta/cachedContents/abc', 'cachedContents:*'],
+    ['/v1alpha/batches/b1:cancel', 'batches:*'],
+    ['/v1beta/tunedModels', 'tunedModels:*'],
+  ])('%s → %s', (path, scope) => {
+    expect(target(path).scope).toBe(scope);
   });
 });
 

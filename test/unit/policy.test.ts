@@ -9,6 +9,9 @@ import { FIXTURES, type ErrorFixture } from '../fixtures/gemini-errors.js';
 const NOW = Date.UTC(2026, 6, 15, 12, 0, 0);
 const NEXT_PACIFIC_MIDNIGHT = Date.UTC(2026, 6, 16, 7, 0, 0);
 
+/** A path the proxy built (translated routes, probes); policy-blame.test.ts covers the client's. */
+const PROXY_PATH = { clientPath: false };
+
 function fromFixture(fixture: ErrorFixture): Outcome {
   const error = parseGoogleError(JSON.stringify(fixture.body));
   if (error === undefined) throw new Error('fixture body did not parse as a Google error');
@@ -88,13 +91,25 @@ const TABLE: readonly (readonly [string, Outcome, Expected])[] = [
   ['301 redirect', fromBody(301, ''), relayFailure('http-301')],
   ['302 redirect', fromBody(302, '<a href="https://elsewhere.example">moved</a>'), relayFailure('http-302')],
   ['307 redirect', fromBody(307, ''), relayFailure('http-307')],
-  // Not a relay status and no Google body: returned to the client.
-  ['400 with a non-JSON body', fromBody(400, 'Bad Request'), clientError('UNKNOWN')],
+  ['408 from a relay', fromBody(408, ''), relayFailure('http-408')],
+  // Not a relay status and no Google body: the request's, answered as the proxy's own error.
+  ['400 with a non-JSON body', fromBody(400, 'Bad Request'), clientError('http-400')],
+  ['413 from a relay', fromBody(413, '<html>413 Request Entity Too Large</html>'), clientError('http-413')],
+  // A 401 that names no key reason is about a credential that is not the key: nobody is blamed.
+  ['401 without a key reason', fromBody(401, JSON.stringify({ error: { code: 401, status: 'UNAUTHENTICATED',
+    message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.' } })), clientError('UNAUTHENTICATED')],
+  ['401 CREDENTIALS_MISSING', fromBody(401, JSON.stringify({ error: { code: 401, message: 'missing', status: 'UNAUTHENTICATED',
+    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'CREDENTIALS_MISSING' }] } })), clientError('UNAUTHENTICATED')],
+  // A 2xx the proxy could not read: the relay's, and the next relay is tried.
+  ['a 2xx cut short', { kind: 'bad-answer', code: 'UND_ERR_SOCKET' },
+    { name: 'bad-answer', key: 'keep', relay: 'unhealthy', next: 'next-relay', reason: 'UND_ERR_SOCKET' }],
+  ['a 2xx of the wrong shape', { kind: 'bad-answer', code: 'ANSWER_BAD_SHAPE' },
+    { name: 'bad-answer', key: 'keep', relay: 'unhealthy', next: 'next-relay', reason: 'ANSWER_BAD_SHAPE' }],
 ];
 
 describe('classify: one row per catalogue entry', () => {
   it.each(TABLE)('%s', (_label, outcome, expected) => {
-    const verdict = classify(outcome, NOW);
+    const verdict = classify(outcome, PROXY_PATH, NOW);
     expect({
       name: verdict.name, key: verdict.key, relay: verdict.relay, next: verdict.next, reason: verdict.reason,
     }).toEqual(expected);
@@ -102,7 +117,7 @@ describe('classify: one row per catalogue entry', () => {
 
   it.each(TABLE.filter(([, , expected]) => expected.key !== 'cool'))(
     '%s sets no cooling time', (_label, outcome) => {
-      expect(classify(outcome, NOW).coolUntilMs).toBeUndefined();
+      expect(classify(outcome, PROXY_PATH, NOW).coolUntilMs).toBeUndefined();
     });
 });
 
@@ -113,7 +128,7 @@ describe('classify: key problems are told apart from request problems', () => {
     ['403 CONSUMER_SUSPENDED', FIXTURES.suspended()],
     ['403 reported as leaked', FIXTURES.leaked()],
   ])('%s disables the key', (_label, fixture) => {
-    expect(classify(fromFixture(fixture), NOW).key).toBe('disable');
+    expect(classify(fromFixture(fixture), PROXY_PATH, NOW).key).toBe('disable');
   });
 
   it.each([
@@ -122,7 +137,7 @@ describe('classify: key problems are told apart from request problems', () => {
     ['404 model', FIXTURES.modelNotFound()],
     ['413', FIXTURES.payloadTooLarge()],
   ])('%s keeps the key and returns the answer', (_label, fixture) => {
-    const verdict = classify(fromFixture(fixture), NOW);
+    const verdict = classify(fromFixture(fixture), PROXY_PATH, NOW);
     expect(verdict.key).toBe('keep');
     expect(verdict.next).toBe('return');
   });
@@ -131,7 +146,7 @@ describe('classify: key problems are told apart from request problems', () => {
     for (const message of ['Your project has been denied access. Please contact support.',
       "Permission denied: Consumer 'api_key:X' has been suspended."]) {
       const body = JSON.stringify({ error: { code: 403, message, status: 'PERMISSION_DENIED' } });
-      expect(classify(fromBody(403, body), NOW).name).toBe('key-invalid');
+      expect(classify(fromBody(403, body), PROXY_PATH, NOW).name).toBe('key-invalid');
     }
   });
 
@@ -140,19 +155,19 @@ describe('classify: key problems are told apart from request problems', () => {
       'API_KEY_HTTP_REFERRER_BLOCKED', 'CONSUMER_INVALID', 'API_KEY_EXPIRED']) {
       const body = JSON.stringify({ error: { code: 403, message: 'blocked', status: 'PERMISSION_DENIED',
         details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason }] } });
-      expect(classify(fromBody(403, body), NOW)).toMatchObject({ name: 'key-invalid', reason });
+      expect(classify(fromBody(403, body), PROXY_PATH, NOW)).toMatchObject({ name: 'key-invalid', reason });
     }
   });
 
   it('the second FAILED_PRECONDITION (free tier not in your country) blames the relay', () => {
     const body = JSON.stringify({ error: { code: 400, status: 'FAILED_PRECONDITION',
       message: 'Gemini API free tier is not available in your country. Please enable billing.' } });
-    expect(classify(fromBody(400, body), NOW)).toMatchObject(relayFailure('LOCATION_UNSUPPORTED'));
+    expect(classify(fromBody(400, body), PROXY_PATH, NOW)).toMatchObject(relayFailure('LOCATION_UNSUPPORTED'));
   });
 
   it('a FAILED_PRECONDITION about something else goes back to the client', () => {
     const body = JSON.stringify({ error: { code: 400, status: 'FAILED_PRECONDITION', message: 'Precondition check failed.' } });
-    expect(classify(fromBody(400, body), NOW)).toMatchObject(clientError('FAILED_PRECONDITION'));
+    expect(classify(fromBody(400, body), PROXY_PATH, NOW)).toMatchObject(clientError('FAILED_PRECONDITION'));
   });
 });
 
@@ -164,22 +179,22 @@ describe('classify: 429 cooling times', () => {
     ['0s', 0],
     ['1.25s', 1_250],
   ])('RetryInfo %s cools until now + %i ms', (delay, ms) => {
-    const verdict = classify(fromFixture(FIXTURES.quotaPerMinute(delay)), NOW);
+    const verdict = classify(fromFixture(FIXTURES.quotaPerMinute(delay)), PROXY_PATH, NOW);
     expect(verdict.coolUntilMs).toBe(NOW + ms);
   });
 
   it('a 429 without RetryInfo cools for the 60 s default', () => {
     expect(DEFAULT_COOLDOWN_MS).toBe(60_000);
-    expect(classify(fromFixture(FIXTURES.quotaBare()), NOW).coolUntilMs).toBe(NOW + 60_000);
+    expect(classify(fromFixture(FIXTURES.quotaBare()), PROXY_PATH, NOW).coolUntilMs).toBe(NOW + 60_000);
   });
 
   it('an unreadable RetryInfo delay falls back to the default', () => {
-    const verdict = classify(fromFixture(FIXTURES.quotaPerMinute('soon')), NOW);
+    const verdict = classify(fromFixture(FIXTURES.quotaPerMinute('soon')), PROXY_PATH, NOW);
     expect(verdict.coolUntilMs).toBe(NOW + 60_000);
   });
 
   it('a PerDay quota cools until the next midnight in Los Angeles', () => {
-    expect(classify(fromFixture(FIXTURES.quotaPerDay()), NOW).coolUntilMs).toBe(NEXT_PACIFIC_MIDNIGHT);
+    expect(classify(fromFixture(FIXTURES.quotaPerDay()), PROXY_PATH, NOW).coolUntilMs).toBe(NEXT_PACIFIC_MIDNIGHT);
   });
 
   it('a PerDay quota wins over a RetryInfo delay in the same body', () => {
@@ -188,11 +203,11 @@ describe('classify: 429 cooling times', () => {
         violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
       { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '12s' },
     ] } });
-    expect(classify(fromBody(429, body), NOW).coolUntilMs).toBe(NEXT_PACIFIC_MIDNIGHT);
+    expect(classify(fromBody(429, body), PROXY_PATH, NOW).coolUntilMs).toBe(NEXT_PACIFIC_MIDNIGHT);
   });
 
   it('a PerDay quota in winter resets at 08:00 UTC', () => {
     const winter = Date.UTC(2026, 0, 15, 20, 0, 0); // 12:00 PST
-    expect(classify(fromFixture(FIXTURES.quotaPerDay()), winter).coolUntilMs).toBe(Date.UTC(2026, 0, 16, 8));
+    expect(classify(fromFixture(FIXTURES.quotaPerDay()), PROXY_PATH, winter).coolUntilMs).toBe(Date.UTC(2026, 0, 16, 8));
   });
 });

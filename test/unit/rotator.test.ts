@@ -4,6 +4,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiKey, Relay } from '../../src/config/lists.js';
 import { parseGoogleError } from '../../src/protocols/gemini/google-error.js';
 import { classify } from '../../src/upstream/policy.js';
+
+const PROXY_PATH = { clientPath: false };
 import { Rotator, type KeyRecord, type RelayRecord, type StateChange } from '../../src/upstream/rotator.js';
 import { FIXTURES, type ErrorFixture } from '../fixtures/gemini-errors.js';
 
@@ -37,7 +39,7 @@ function pickId(rotator: Rotator, model = 'm', tried: ReadonlySet<string> = NONE
 }
 
 function verdictOf(fixture: ErrorFixture) {
-  return classify({ kind: 'response', status: fixture.status, error: parseGoogleError(JSON.stringify(fixture.body)) }, now);
+  return classify({ kind: 'response', status: fixture.status, error: parseGoogleError(JSON.stringify(fixture.body)) }, PROXY_PATH, now);
 }
 
 beforeEach(() => {
@@ -74,12 +76,11 @@ describe('pickKey', () => {
     expect(pickId(rotator, 'model-b', new Set(['key_2']))).toBe('key_1');
   });
 
-  it("a key cooled for '' (every model) serves no model", () => {
+  it('a key cooled for a resource family (a call without a model) still serves every model', () => {
     const rotator = make(1);
-    rotator.cool(keyRec(rotator, 0), '', T0 + 5_000, 'RESOURCE_EXHAUSTED');
-    for (const model of ['model-a', 'model-b', '']) {
-      expect(rotator.pickKey(model, NONE)).toEqual({ ok: false, why: 'cooling', retryAtMs: T0 + 5_000 });
-    }
+    rotator.cool(keyRec(rotator, 0), 'files:*', T0 + 5_000, 'RESOURCE_EXHAUSTED');
+    expect(rotator.pickKey('files:*', NONE)).toEqual({ ok: false, why: 'cooling', retryAtMs: T0 + 5_000 });
+    for (const scope of ['model-a', 'model-b', 'cachedContents:*']) expect(pickId(rotator, scope)).toBe('key_1');
   });
 
   it('answers cooling with the earliest end when every untried key is cooling', () => {
@@ -93,13 +94,13 @@ describe('pickKey', () => {
     expect(rotator.pickKey('m', new Set(['key_2']))).toEqual({ ok: false, why: 'cooling', retryAtMs: T0 + 20_000 });
   });
 
-  it('the longer of model and all-model cooling applies', () => {
+  it('no scope covers another, not even the empty one an old state file may hold', () => {
     const rotator = make(1);
     const record = keyRec(rotator, 0);
     rotator.cool(record, 'm', T0 + 9_000, 'r');
     rotator.cool(record, '', T0 + 4_000, 'r');
     expect(rotator.coolingUntil(record, 'm')).toBe(T0 + 9_000);
-    expect(rotator.coolingUntil(record, 'other')).toBe(T0 + 4_000);
+    expect(rotator.coolingUntil(record, 'other')).toBe(0);
   });
 
   it('cooling ends once now reaches its end', () => {
@@ -123,7 +124,7 @@ describe('retryAt', () => {
   it('is the earliest cooling end when every enabled key is cooling, ignoring disabled keys', () => {
     const rotator = make(3);
     rotator.cool(keyRec(rotator, 0), 'm', T0 + 10_000, 'r');
-    rotator.cool(keyRec(rotator, 1), '', T0 + 8_000, 'r');
+    rotator.cool(keyRec(rotator, 1), 'm', T0 + 8_000, 'r');
     rotator.disable(keyRec(rotator, 2), 'r');
     expect(rotator.retryAt('m')).toBe(T0 + 8_000);
     expect(rotator.retryAt('other')).toBe(T0); // key_1 is cooling for 'm' only
@@ -149,7 +150,7 @@ describe('pickRelay and relay back-off', () => {
 
   it('skips an unhealthy relay while a healthy one exists', () => {
     const rotator = make(1, 2);
-    rotator.apply(classify({ kind: 'network', code: 'ECONNREFUSED' }, now), keyRec(rotator, 0), relayRec(rotator, 0), 'm');
+    rotator.apply(classify({ kind: 'network', code: 'ECONNREFUSED' }, PROXY_PATH, now), keyRec(rotator, 0), relayRec(rotator, 0), 'm');
     expect([1, 2, 3].map(() => relayId(rotator.pickRelay(NONE)))).toEqual(
       ['relay2.example', 'relay2.example', 'relay2.example']);
   });
@@ -157,7 +158,7 @@ describe('pickRelay and relay back-off', () => {
   it('when every relay is unhealthy, picks the one that recovers first', () => {
     const rotator = make(1, 3);
     const fail = (index: number): void =>
-      rotator.apply(classify({ kind: 'network', code: 'ECONNRESET' }, now), keyRec(rotator, 0), relayRec(rotator, index), 'm');
+      rotator.apply(classify({ kind: 'network', code: 'ECONNRESET' }, PROXY_PATH, now), keyRec(rotator, 0), relayRec(rotator, index), 'm');
     fail(0); fail(0); // until T0 + 2 s
     fail(1); // until T0 + 1 s
     fail(2); fail(2); fail(2); // until T0 + 4 s
@@ -170,7 +171,7 @@ describe('pickRelay and relay back-off', () => {
   it('back-off doubles from 1 s and is capped at 60 s; success resets it', () => {
     const rotator = make(1, 1);
     const record = relayRec(rotator, 0);
-    const verdict = classify({ kind: 'network', code: 'UND_ERR_CONNECT_TIMEOUT' }, now);
+    const verdict = classify({ kind: 'network', code: 'UND_ERR_CONNECT_TIMEOUT' }, PROXY_PATH, now);
     const waits: number[] = [];
     for (let i = 0; i < 9; i++) {
       rotator.apply(verdict, keyRec(rotator, 0), record, 'm');
@@ -204,7 +205,7 @@ describe('apply with verdicts from the policy', () => {
     expect(rotator.coolingUntil(keyRec(rotator, 0), 'gemini-2.5-pro')).toBe(0);
     expect(keyRec(rotator, 0).failures).toBe(1);
     expect(onChange.mock.calls).toEqual([[{
-      type: 'key-cooling', keyId: 'key_1', model: 'gemini-2.5-flash', untilMs: T0 + 37_000, reason: 'RESOURCE_EXHAUSTED',
+      type: 'key-cooling', keyId: 'key_1', scope: 'gemini-2.5-flash', untilMs: T0 + 37_000, reason: 'RESOURCE_EXHAUSTED',
     }]]);
   });
 
@@ -252,7 +253,7 @@ describe('state change events', () => {
     rotator.enable(record, 'probe');
     rotator.enable(record, 'probe');
     expect(onChange.mock.calls.map(([change]) => change)).toEqual([
-      { type: 'key-cooling', keyId: 'key_1', model: 'm', untilMs: T0 + 10_000, reason: 'r' },
+      { type: 'key-cooling', keyId: 'key_1', scope: 'm', untilMs: T0 + 10_000, reason: 'r' },
       { type: 'key-disabled', keyId: 'key_1', reason: 'first' },
       { type: 'key-enabled', keyId: 'key_1', via: 'probe' },
     ]);
@@ -272,8 +273,8 @@ describe('replace', () => {
     rotator.cool(keyRec(rotator, 0), 'm', T0 + 10_000, 'r');
     rotator.disable(keyRec(rotator, 1), 'API_KEY_INVALID');
     rotator.recordAttempt(keyRec(rotator, 0), relayRec(rotator, 1));
-    rotator.apply(classify({ kind: 'network', code: 'ECONNRESET' }, now), keyRec(rotator, 2), relayRec(rotator, 1), 'm');
-    rotator.apply(classify({ kind: 'network', code: 'ECONNRESET' }, now), keyRec(rotator, 2), relayRec(rotator, 0), 'm');
+    rotator.apply(classify({ kind: 'network', code: 'ECONNRESET' }, PROXY_PATH, now), keyRec(rotator, 2), relayRec(rotator, 1), 'm');
+    rotator.apply(classify({ kind: 'network', code: 'ECONNRESET' }, PROXY_PATH, now), keyRec(rotator, 2), relayRec(rotator, 0), 'm');
     onChange.mockClear();
 
     rotator.replace([key(2), key(1), key(4)], [relay(2), relay(3)]);

@@ -1,7 +1,7 @@
 /**
  * @module Which Gemini REST paths the proxy forwards, and how: the `/gemini` prefix removed,
- * the client's `key` query parameter removed, the path checked so no client can steer the
- * request anywhere but the configured relay. Pure.
+ * every credential the client put in the query removed, the path checked so no client can steer
+ * the request anywhere but the configured relay. Pure.
  */
 
 import { ProxyError } from '../../errors.js';
@@ -26,11 +26,27 @@ const COLLECTIONS = new Set([
 /** Path characters Gemini resource names and verbs use; `%` is out so nothing decodes later. */
 const SAFE_PATH = /^[A-Za-z0-9._~:\-/]+$/;
 
+/**
+ * Query parameters that carry a credential or an identity (Google's system parameters, OAuth's
+ * `access_token`, the names relays use), compared lower-cased and without Google's `$` prefix.
+ * Forwarded beside the pool key they would make Google answer 400/401/403 about a credential
+ * that is not the key's, or bill another project.
+ */
+const CREDENTIAL_PARAMS = new Set([
+  'key', 'api_key', 'apikey', 'access_token', 'oauth_token', 'bearer_token', 'token',
+  'passwd', 'password', 'userproject', 'quotauser', 'httpmethod',
+]);
+
 export interface GeminiTarget {
   /** Path and query to send after the relay's base path. */
   readonly upstreamPath: string;
   /** `gemini-2.5-flash` for `models/gemini-2.5-flash:…`, `tunedModels/x` for tuned; '' for none. */
   readonly model: string;
+  /**
+   * What a 429 cools the key for: the model, or for a call without one its resource family
+   * (`files:*`), so a rate-limited file listing never stops generation.
+   */
+  readonly scope: string;
   /** The custom verb after `:` (`generateContent`, `streamGenerateContent`, …), or ''. */
   readonly verb: string;
 }
@@ -43,12 +59,31 @@ export function isGeminiPath(pathname: string): boolean {
   return GEMINI_NAMESPACE.test(pathname);
 }
 
-function modelOf(segments: readonly string[]): { model: string; verb: string } {
-  const [collection, id = ''] = segments;
+/** The quota scope of a call without a model (model ids never hold `:`, so none collides). */
+export function familyScope(collection: string): string {
+  return `${collection}:*`;
+}
+
+function modelOf(segments: readonly string[]): { model: string; scope: string; verb: string } {
+  const [collection = '', id = ''] = segments;
   const [name = '', verb = ''] = id.split(':');
-  if (collection === 'models') return { model: name, verb };
-  if (collection === 'tunedModels') return { model: `tunedModels/${name}`, verb };
-  return { model: '', verb };
+  const model = collection === 'models' ? name : collection === 'tunedModels' && name ? `tunedModels/${name}` : '';
+  return { model, scope: model || familyScope(collection.split(':')[0] ?? collection), verb };
+}
+
+function isCredential(name: string): boolean {
+  return CREDENTIAL_PARAMS.has(name.replace(/^\$/, '').toLowerCase());
+}
+
+/** The query without credentials; parsed and re-encoded, so no encoding trick hides a name. */
+function cleanQuery(search: URLSearchParams): string {
+  if (search.size === 0) return '';
+  let credentials = false;
+  for (const name of search.keys()) credentials ||= isCredential(name);
+  if (!credentials) return search.toString();
+  const query = new URLSearchParams();
+  for (const [name, value] of search) if (!isCredential(name)) query.append(name, value);
+  return query.toString();
 }
 
 /**
@@ -65,11 +100,7 @@ export function geminiTarget(pathname: string, search: URLSearchParams): GeminiT
   if (!VERSIONS.has(version) || !COLLECTIONS.has((segments[0] ?? '').split(':')[0] ?? '')) {
     throw new ProxyError('GP_NOT_FOUND', `no Gemini API resource at ${path}`);
   }
-  let queryText = search.size === 0 ? '' : search.toString();
-  if (search.has('key')) {
-    const query = new URLSearchParams(search);
-    query.delete('key'); // the client's credential; the pool key travels in a header
-    queryText = query.toString();
-  }
+  // The client's credentials stay here; the pool key travels in a header.
+  const queryText = cleanQuery(search);
   return { upstreamPath: queryText ? `${path}?${queryText}` : path, ...modelOf(segments) };
 }

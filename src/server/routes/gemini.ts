@@ -10,6 +10,7 @@ import type { Dispatcher } from '../../upstream/dispatch.js';
 import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import { downstreamHeaders, upstreamHeaders } from '../headers.js';
+import { ErrorFrameGuard } from '../error-frames.js';
 import { relayBody, sendBody } from '../respond.js';
 import type { Route } from '../router.js';
 
@@ -18,6 +19,8 @@ const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'DELETE'])
 export interface GeminiRouteDeps {
   readonly dispatcher: Dispatcher;
   readonly maxBodyBytes: number;
+  /** Removes every known secret from text that came from upstream. */
+  readonly scrub: (text: string) => string;
 }
 
 async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void> {
@@ -32,7 +35,8 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
       path: target.upstreamPath,
       headers: upstreamHeaders(ctx.req.headers),
       body,
-      model: target.model,
+      scope: target.scope,
+      clientPath: true,
     },
     ctx.signal,
     ctx.attempts,
@@ -43,13 +47,14 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   }
   ctx.res.writeHead(result.status, downstreamHeaders(result.headers));
   // Stream headers go out at once, so the client sees the response start before the model's
-  // first token.
-  if (target.verb === 'streamGenerateContent') {
+  // first token. A stream may end in an error frame, which is scrubbed like an error body.
+  const stream = target.verb === 'streamGenerateContent';
+  if (stream) {
     ctx.streaming = true;
     ctx.res.flushHeaders();
   }
   try {
-    await relayBody(result.body, ctx.res, ctx.signal);
+    await relayBody(result.body, ctx.res, ctx.signal, stream ? new ErrorFrameGuard(deps.scrub) : undefined);
   } catch (error) {
     // Committed: no retry, no second generation spliced in. Log it; the cut connection tells
     // the client the stream did not complete.

@@ -31,11 +31,13 @@ function errorEvent(message: string, code: string, status = 502): string {
 class ChatStreamWriter {
   readonly #ctx: RequestContext;
   readonly #translator: ChatStreamTranslator;
+  readonly #scrub: (text: string) => string;
   #failed: string | undefined;
 
-  constructor(ctx: RequestContext, translator: ChatStreamTranslator) {
+  constructor(ctx: RequestContext, translator: ChatStreamTranslator, scrub: (text: string) => string) {
     this.#ctx = ctx;
     this.#translator = translator;
+    this.#scrub = scrub;
   }
 
   get failed(): boolean {
@@ -47,7 +49,9 @@ class ChatStreamWriter {
       if (this.#failed !== undefined) return;
       if (item.kind === 'error') {
         this.#failed = `upstream error ${item.status} ${item.rpcStatus}`;
-        await writeChunk(this.#ctx.res, errorEvent(item.message, item.rpcStatus || 'upstream_error', item.status), this.#ctx.signal);
+        // Google's message may echo a key, like an error body's.
+        const message = this.#scrub(item.message);
+        await writeChunk(this.#ctx.res, errorEvent(message, item.rpcStatus || 'upstream_error', item.status), this.#ctx.signal);
         return;
       }
       for (const chunk of this.#translator.push(item.value)) await writeChunk(this.#ctx.res, event(chunk), this.#ctx.signal);
@@ -69,7 +73,13 @@ class ChatStreamWriter {
   }
 }
 
-export async function streamChat(ctx: RequestContext, body: Readable, completion: CompletionContext, request: ChatRequest): Promise<void> {
+export async function streamChat(
+  ctx: RequestContext,
+  body: Readable,
+  completion: CompletionContext,
+  request: ChatRequest,
+  scrub: (text: string) => string,
+): Promise<void> {
   ctx.streaming = true;
   ctx.res.writeHead(200, SSE_HEADERS);
   ctx.res.flushHeaders();
@@ -78,7 +88,7 @@ export async function streamChat(ctx: RequestContext, body: Readable, completion
   const writer = new ChatStreamWriter(ctx, new ChatStreamTranslator(completion, {
     includeUsage: request.includeUsage,
     includeReasoning: request.includeReasoning,
-  }));
+  }), scrub);
   // The upstream request carries the client's signal: a client that leaves aborts it.
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {

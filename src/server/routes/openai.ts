@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProxyError } from '../../errors.js';
 import type { BatchEmbedContentsResponse, GenerateContentResponse } from '../../protocols/gemini/types.js';
+import { isBatchEmbedContentsResponse, isGenerateContentResponse } from '../../protocols/gemini/answers.js';
 import { parseGoogleError } from '../../protocols/gemini/google-error.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
@@ -14,12 +15,12 @@ import { parseJsonObject } from '../../protocols/openai/read.js';
 import { translateChatRequest, type ModelResolver } from '../../protocols/openai/request.js';
 import { toChatCompletion } from '../../protocols/openai/response.js';
 import type { CompletionContext } from '../../protocols/openai/types.js';
-import type { DispatchResult, Dispatcher } from '../../upstream/dispatch.js';
+import type { AnswerCheck, UpstreamRequest } from '../../upstream/attempt.js';
+import type { Dispatcher, JsonResult, StreamResult, UpstreamAnswer } from '../../upstream/dispatch.js';
 import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import type { ImageFetcher } from '../image-fetch.js';
 import type { ModelCatalog } from '../model-catalog.js';
-import { readUpstreamJson } from '../upstream-json.js';
 import { fetchImageLinks } from './openai-images.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
@@ -36,6 +37,8 @@ export interface OpenAiRouteDeps {
   readonly resolveModel: ModelResolver;
   /** Present when `--fetch-image-urls` is on. */
   readonly imageFetcher: ImageFetcher | undefined;
+  /** Removes every known secret from text that came from upstream (stream error frames). */
+  readonly scrub: (text: string) => string;
   readonly now: () => number;
 }
 
@@ -45,7 +48,7 @@ function newToken(): string {
 }
 
 /** Google's error answer, in OpenAI's envelope and with Google's status. */
-function sendUpstreamError(ctx: RequestContext, answer: Extract<DispatchResult, { kind: 'answer' }>): void {
+function sendUpstreamError(ctx: RequestContext, answer: UpstreamAnswer): void {
   const text = answer.body.toString('utf8');
   const body = fromGoogleError(answer.status, parseGoogleError(text), `upstream answered ${answer.status}`);
   // The proxy already tried its keys and relays; the SDK's own retries would only repeat that.
@@ -53,13 +56,20 @@ function sendUpstreamError(ctx: RequestContext, answer: Extract<DispatchResult, 
   sendBody(ctx.res, answer.status, { 'content-type': 'application/json; charset=utf-8', ...noRetry }, JSON.stringify(body));
 }
 
-async function post(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown): Promise<DispatchResult> {
+function upstreamRequest(ctx: RequestContext, model: string, verb: string, body: unknown): UpstreamRequest & { expect?: undefined } {
   ctx.model = model;
-  return deps.dispatcher.send(
-    { method: 'POST', path: `/v1beta/models/${model}:${verb}`, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(body)), model },
-    ctx.signal,
-    ctx.attempts,
-  );
+  const path = `/v1beta/models/${model}:${verb}`;
+  return { method: 'POST', path, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(body)), scope: model, clientPath: false };
+}
+
+/** A streamed call: the body is passed on as it arrives. */
+function stream(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown): Promise<StreamResult | UpstreamAnswer> {
+  return deps.dispatcher.send(upstreamRequest(ctx, model, verb, body), ctx.signal, ctx.attempts);
+}
+
+/** A non-streamed call: the answer is read and checked inside the retry loop. */
+function call(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown, expect: AnswerCheck): Promise<JsonResult | UpstreamAnswer> {
+  return deps.dispatcher.send({ ...upstreamRequest(ctx, model, verb, body), expect }, ctx.signal, ctx.attempts);
 }
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
@@ -68,18 +78,21 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const json = parseJsonObject(raw);
   const request = translateChatRequest(json, deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
   if (deps.imageFetcher) await fetchImageLinks(request.imageLinks, deps.imageFetcher, deps.maxBodyBytes, ctx.signal);
-  const verb = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
-  const result = await post(ctx, deps, request.model, verb, request.body);
-  if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-  const completion: CompletionContext = {
+  const completion = (): CompletionContext => ({
     id: `chatcmpl-${newToken()}`,
     created: Math.floor(deps.now() / 1000),
     model: request.requestedModel,
     newToken,
-  };
-  if (request.stream) return streamChat(ctx, result.body, completion, request);
-  const response = await readUpstreamJson<GenerateContentResponse>(result.body);
-  sendJson(ctx.res, 200, toChatCompletion(response, completion, { includeReasoning: request.includeReasoning }));
+  });
+  if (request.stream) {
+    const result = await stream(ctx, deps, request.model, 'streamGenerateContent?alt=sse', request.body);
+    if (result.kind === 'answer') return sendUpstreamError(ctx, result);
+    return streamChat(ctx, result.body, completion(), request, deps.scrub);
+  }
+  const result = await call(ctx, deps, request.model, 'generateContent', request.body, isGenerateContentResponse);
+  if (result.kind === 'answer') return sendUpstreamError(ctx, result);
+  const response = result.value as GenerateContentResponse;
+  sendJson(ctx.res, 200, toChatCompletion(response, completion(), { includeReasoning: request.includeReasoning }));
 }
 
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
@@ -90,9 +103,10 @@ async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<v
   const responses: BatchEmbedContentsResponse[] = [];
   // One batch after another: a large document uses the keys in turn, not all at once.
   for (const batch of request.batches) {
-    const result = await post(ctx, deps, request.model, 'batchEmbedContents', batch);
+    const expect = (value: unknown): boolean => isBatchEmbedContentsResponse(value, batch.requests.length);
+    const result = await call(ctx, deps, request.model, 'batchEmbedContents', batch, expect);
     if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-    responses.push(await readUpstreamJson<BatchEmbedContentsResponse>(result.body));
+    responses.push(result.value as BatchEmbedContentsResponse);
   }
   sendJson(ctx.res, 200, toEmbeddingsResponse(responses, request));
 }

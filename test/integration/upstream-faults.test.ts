@@ -1,0 +1,167 @@
+/**
+ * Upstream faults on the translated routes are 502s with a stable code, never 500s, and another
+ * relay is tried while nothing has reached the client. A relay's own pages and redirects never
+ * reach the client: they become the proxy's own errors.
+ */
+
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { html } from '../support/behaviours.js';
+import { FakeGemini, type Behaviour } from '../support/fake-gemini.js';
+import { generate, rawRequest } from '../support/http.js';
+import { startProxy, type TestProxy } from '../support/proxy.js';
+
+const KEYS = ['key-one', 'key-two'];
+
+const answer = (body: string): Behaviour => (_request, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(body);
+};
+
+/** Headers and half the body, then the connection is cut. */
+const cutMidway: Behaviour = (_request, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
+  res.write('{"candidates": [{"content": {"parts": [{"text": "half');
+  setImmediate(() => res.socket?.destroy());
+};
+
+/** Headers and half the body, then silence. */
+const silentMidway: Behaviour = (_request, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{"candidates": [');
+};
+
+const chat = (proxy: TestProxy) => rawRequest(proxy.url, {
+  method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }),
+});
+
+const embed = (proxy: TestProxy) => rawRequest(proxy.url, {
+  method: 'POST', path: '/v1/embeddings', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'gemini-embedding-001', input: ['a', 'b'] }),
+});
+
+describe('upstream faults on the OpenAI routes', () => {
+  let upstream: FakeGemini;
+  let proxy: TestProxy;
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url], settings: { idleTimeoutMs: 300 } });
+  });
+
+  afterEach(async () => {
+    await proxy.close();
+    await upstream.close();
+  });
+
+  const expect502 = async (response: { status: number; body: string }, code = 'GP_UPSTREAM_BAD_ANSWER'): Promise<void> => {
+    expect(response.status).toBe(502);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { type: 'server_error', code } });
+    expect(proxy.logs.lines.some((line) => line.level === 'error')).toBe(false);
+  };
+
+  it.each([
+    ['a body cut mid-way', cutMidway],
+    ['a body silent past --idle-timeout', silentMidway],
+    ['null', answer('null')],
+    ['a string', answer('"x"')],
+    ['a null candidate', answer('{"candidates":[null]}')],
+    ['candidates that are not a list', answer('{"candidates":{}}')],
+    ['parts that are not objects', answer('{"candidates":[{"content":{"parts":[1,2]}}]}')],
+  ] as const)('chat completion, %s: 502 with a stable code', async (_label, behaviour) => {
+    upstream.next(behaviour);
+    await expect502(await chat(proxy));
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect(line['attempts']).toMatchObject([{ verdict: 'bad-answer' }]);
+  });
+
+  it.each([
+    ['a null embedding', answer('{"embeddings":[null, null]}')],
+    ['fewer embeddings than inputs', answer('{"embeddings":[{"values":[1]}]}')],
+    ['values that are not numbers', answer('{"embeddings":[{"values":["a"]},{"values":[1]}]}')],
+  ] as const)('embeddings, %s: 502', async (_label, behaviour) => {
+    upstream.next(behaviour);
+    await expect502(await embed(proxy));
+  });
+
+  it('the model list is never cached from an answer it could not translate', async () => {
+    upstream.next(answer('{"models":[null]}'));
+    await expect502(await rawRequest(proxy.url, { path: '/v1/models' }));
+    const listed = await rawRequest(proxy.url, { path: '/v1/models' });
+    expect(listed.status).toBe(200);
+    expect((JSON.parse(listed.body) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+  });
+
+  it('a bad answer from one relay is retried on the next, since nothing reached the client', async () => {
+    const second = await FakeGemini.start();
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url, second.url] });
+    upstream.next(answer('{"candidates":[null]}'));
+    const client = new OpenAI({ apiKey: 'x', baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] });
+    expect(completion.choices[0]?.message.content).toContain('Hello');
+    expect((await proxy.status()).relays.map((relay) => relay.state)).toEqual(['unhealthy', 'healthy']);
+    expect((await proxy.status()).keys.every((key) => key.state === 'active')).toBe(true);
+    await second.close();
+  });
+});
+
+describe('a relay\'s own pages and redirects never reach the client', () => {
+  let upstream: FakeGemini;
+  let proxy: TestProxy;
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url] });
+  });
+
+  afterEach(async () => {
+    await proxy.close();
+    await upstream.close();
+  });
+
+  it.each([
+    [400, 400, 'GP_UPSTREAM_REJECTED'],
+    [413, 413, 'GP_BODY_TOO_LARGE'],
+    [414, 400, 'GP_UPSTREAM_REJECTED'],
+    [431, 400, 'GP_UPSTREAM_REJECTED'],
+  ])('an nginx %i page becomes the proxy\'s own %i', async (status, expected, code) => {
+    upstream.next(html(status));
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(expected);
+    expect(response.headers['content-type']).toContain('application/json');
+    expect(response.body).not.toContain('<html');
+    expect(JSON.parse(response.body)).toMatchObject({ error: { details: [{ reason: code }] } });
+    expect((await proxy.status()).relays[0]?.state).toBe('healthy');
+  });
+
+  it('the same page on the OpenAI route is OpenAI-shaped', async () => {
+    upstream.next(html(400));
+    const response = await chat(proxy);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'GP_UPSTREAM_REJECTED' } });
+  });
+
+  it.each([301, 302, 303, 307, 308])('a %i is answered 502 without its Location', async (status) => {
+    upstream.next((_request, res) => {
+      res.writeHead(status, { location: 'https://elsewhere.example/', 'content-type': 'text/html' });
+      res.end('<a href="https://elsewhere.example/">moved</a>');
+    });
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(502);
+    expect(response.headers.location).toBeUndefined();
+    expect(response.body).not.toContain('elsewhere');
+  });
+
+  it('a success that carries a Location or Refresh passes on without them', async () => {
+    upstream.next((_request, res) => {
+      res.writeHead(200, { location: 'https://elsewhere.example/', refresh: '0; url=https://elsewhere.example/', 'content-type': 'application/json' });
+      res.end('{"candidates":[]}');
+    });
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.location).toBeUndefined();
+    expect(response.headers.refresh).toBeUndefined();
+  });
+});
