@@ -13,10 +13,13 @@ export const ERROR_CODES = {
   GP_NOT_FOUND: { status: 404, summary: 'no such route' },
   GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
   GP_BODY_TOO_LARGE: { status: 413, summary: 'the request body is over the limit' },
+  GP_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'form bodies are not forwarded; the Gemini API takes JSON' },
   GP_KEYS_COOLING: { status: 429, summary: 'every usable key is rate-limited' },
   GP_CLIENT_RATE_LIMITED: { status: 429, summary: 'this client is over its request rate' },
   GP_UPSTREAM_UNREACHABLE: { status: 502, summary: 'no relay could be reached' },
   GP_UPSTREAM_BAD_ANSWER: { status: 502, summary: 'the upstream answer could not be read' },
+  /** Google's 401 about a credential that is not a key's: the proxy's to fix, never the client's. */
+  GP_UPSTREAM_AUTH: { status: 502, summary: 'the upstream refused the credentials the proxy sent' },
   /** A relay answered a 4xx without Google's error body (its own page): the request, as it saw it. */
   GP_UPSTREAM_REJECTED: { status: 400, summary: 'the upstream refused the request without an API error' },
   GP_UPSTREAM_NOT_FOUND: { status: 404, summary: 'the upstream serves nothing at this path' },

@@ -19,7 +19,7 @@ interface Row {
   ms: number;
 }
 
-async function probe(key: ApiKey, relay: Relay, pools: UpstreamPools, secrets: readonly string[]): Promise<Row> {
+async function probe(key: ApiKey, relay: Relay, pools: UpstreamPools, secrets: ReadonlySet<string>): Promise<Row> {
   const started = performance.now();
   const result = await probeKey({
     pool: pools.get(relay.origin), basePath: relay.basePath, secret: key.secret,
@@ -45,7 +45,7 @@ function table(rows: readonly Row[]): string {
 export async function doctor(config: Config, write: (text: string) => void): Promise<number> {
   const lists = loadLists(listSourcesOf(config));
   const pools = new UpstreamPools(config);
-  const secrets = lists.keys.map((key) => key.secret);
+  const secrets = new Set(lists.keys.map((key) => key.secret));
   const queue = new PQueue({ concurrency: 4 });
   try {
     const pairs = lists.relays.flatMap((relay) => lists.keys.map((key) => ({ key, relay })));

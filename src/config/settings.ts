@@ -180,7 +180,7 @@ export const SETTINGS: SpecTable = {
   maxInflightBodyBytes: {
     flag: 'max-inflight-body-size', env: 'GEMINI_PROXY_MAX_INFLIGHT_BODY_SIZE', valueName: 'size',
     defaultText: '256mb',
-    help: 'request body bytes all requests together may hold; over it, 503 (at least --max-body-size)',
+    help: 'bytes all requests together may hold (bodies, translated bodies, answers); over it, 503 (at least --max-body-size)',
     parse: parseSize,
   },
   rateLimit: {

@@ -3,9 +3,11 @@
 export const REDACTED = '[redacted]';
 
 /** A set of secrets made into one pattern, and the shortest text that could hold one of them. */
-interface Compiled {
+export interface Compiled {
   readonly shortest: number;
   readonly pattern: RegExp | undefined;
+  /** The same secrets in any case: header names arrive lower-cased. */
+  readonly anyCase: RegExp | undefined;
 }
 
 /**
@@ -26,16 +28,18 @@ function escapeRegExp(text: string): string {
 function compile(secrets: Iterable<string>): Compiled {
   const forms = new Set<string>();
   for (const secret of secrets) if (secret.length > 0) for (const form of formsOf(secret)) forms.add(form);
-  if (forms.size === 0) return { shortest: Number.POSITIVE_INFINITY, pattern: undefined };
+  if (forms.size === 0) return { shortest: Number.POSITIVE_INFINITY, pattern: undefined, anyCase: undefined };
   // Longest first, so a secret that contains another is replaced whole.
-  const sorted = [...forms].sort((a, b) => b.length - a.length);
+  const source = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
   return {
-    shortest: Math.min(...sorted.map((form) => form.length)),
-    pattern: new RegExp(sorted.map(escapeRegExp).join('|'), 'g'),
+    shortest: Math.min(...[...forms].map((form) => form.length)),
+    pattern: new RegExp(source, 'g'),
+    anyCase: new RegExp(source, 'i'),
   };
 }
 
-function compiledFor(secrets: Iterable<string>): Compiled {
+/** The compiled form of `secrets`, made once per collection. */
+export function compiledFor(secrets: Iterable<string>): Compiled {
   let compiled = compiledSets.get(secrets);
   if (compiled === undefined) {
     compiled = compile(secrets);
@@ -51,7 +55,16 @@ function compiledFor(secrets: Iterable<string>): Compiled {
  * shortest secret is returned at once.
  */
 export function scrubSecrets(text: string, secrets: Iterable<string>): string {
-  const { shortest, pattern } = compiledFor(secrets);
+  return scrubCompiled(text, compiledFor(secrets));
+}
+
+/** Whether `text` holds a secret in any letter case (a header name, which arrives lower-cased). */
+export function holdsSecretAnyCase(text: string, { shortest, anyCase }: Compiled): boolean {
+  return anyCase !== undefined && text.length >= shortest && anyCase.test(text);
+}
+
+/** `scrubSecrets` with the compiled secrets at hand (for many texts in a row). */
+export function scrubCompiled(text: string, { shortest, pattern }: Compiled): string {
   if (pattern === undefined || text.length < shortest) return text;
   return text.replace(pattern, REDACTED);
 }

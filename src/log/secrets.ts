@@ -8,7 +8,7 @@ export class Secrets {
     this.#values = new Set(values);
   }
 
-  values(): Iterable<string> {
+  values(): ReadonlySet<string> {
     return this.#values;
   }
 }

@@ -44,7 +44,8 @@ export class App {
     // The socket is detached from `req` by the time the response closes: keep it.
     const socket = req.socket;
     const bytesBefore = socket.bytesWritten;
-    const bodyHold = this.#options.bodyBudget.open(req);
+    const bodyHold = this.#options.bodyBudget.open();
+    ctx.bodyHold = bodyHold;
     this.#inflight.add(ctx);
     this.#options.log.debug({ reqId: ctx.id, method: ctx.method, path: ctx.pathname }, 'request started');
     res.once('close', () => {

@@ -50,8 +50,9 @@ export class ClientAuth {
     let matched: number | undefined;
     for (const token of presentedTokens(headers, search)) {
       const presented = digest(token);
-      for (const [index, expected] of this.#digests.entries()) {
-        const equal = timingSafeEqual(presented, expected);
+      for (let index = 0; index < this.#digests.length; index++) {
+        const expected = this.#digests[index];
+        const equal = expected !== undefined && timingSafeEqual(presented, expected);
         if (equal && matched === undefined) matched = index;
       }
     }

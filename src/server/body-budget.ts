@@ -4,19 +4,6 @@
  * bodies held at once must not exhaust memory.
  */
 
-import type { IncomingMessage } from 'node:http';
-
-/**
- * Each open request's hold, so `readBody`, which gets only the request, finds it. Keyed by the
- * request, so several daemons in one process (the tests) never share holds.
- */
-const HOLDS = new WeakMap<IncomingMessage, BodyHold>();
-
-/** The hold the app opened for `req`; undefined for a request no budget covers. */
-export function holdOf(req: IncomingMessage): BodyHold | undefined {
-  return HOLDS.get(req);
-}
-
 /** Request body bytes all requests together may hold. */
 export class BodyBudget {
   readonly limit: number;
@@ -32,10 +19,8 @@ export class BodyBudget {
   }
 
   /** A hold for one request's body; its owner releases it when the response closes. */
-  open(req: IncomingMessage): BodyHold {
-    const hold = new BodyHold(this);
-    HOLDS.set(req, hold);
-    return hold;
+  open(): BodyHold {
+    return new BodyHold(this);
   }
 
   /** Whether `bytes` more fit now. */

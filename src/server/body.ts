@@ -5,7 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { ProxyError } from '../errors.js';
-import { holdOf } from './body-budget.js';
+import type { RequestContext } from './context.js';
 
 function tooLarge(limit: number): ProxyError {
   return new ProxyError('GP_BODY_TOO_LARGE', `the request body is over the limit of ${limit} bytes`);
@@ -30,10 +30,10 @@ function declaredLength(req: IncomingMessage): number | undefined {
  * than reserved from the declared length, so a client that declares much and sends little
  * holds no budget for bytes it never sent.
  */
-export async function readBody(req: IncomingMessage, limit: number, signal: AbortSignal): Promise<Buffer> {
+export async function readBody(ctx: RequestContext, limit: number): Promise<Buffer> {
+  const { req, signal, bodyHold: hold } = ctx;
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) throw tooLarge(limit);
-  const hold = holdOf(req);
   if (declared !== undefined && hold !== undefined && !hold.fits(declared)) throw busy();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -51,4 +51,12 @@ export async function readBody(req: IncomingMessage, limit: number, signal: Abor
   }
   if (signal.aborted) throw signal.reason;
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * Counts more memory a request holds (its translated body, fetched images) against the body
+ * budget; GP_BUSY when it has no room.
+ */
+export function holdMore(ctx: RequestContext, bytes: number): void {
+  if (ctx.bodyHold !== undefined && !ctx.bodyHold.reserve(bytes)) throw busy();
 }

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AttemptTrail } from '../upstream/dispatch.js';
+import type { BodyHold } from './body-budget.js';
 
 export type RouteProtocol = 'gemini' | 'openai' | 'ollama' | 'session' | 'ops';
 
@@ -31,6 +32,8 @@ export interface RequestContext {
   streaming: boolean;
   model: string;
   bytesIn: number;
+  /** This request's share of the body budget (set by the app; none in tools that have none). */
+  bodyHold: BodyHold | undefined;
   readonly attempts: AttemptTrail[];
 }
 
@@ -76,6 +79,7 @@ export function createContext(
     streaming: false,
     model: '',
     bytesIn: 0,
+    bodyHold: undefined,
     attempts: [],
   };
   return { ctx, onClose };

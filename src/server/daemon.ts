@@ -74,7 +74,7 @@ export class Daemon {
     this.#secrets = options.secrets;
     this.#rememberSecrets(lists);
     this.#imageFetcher = options.imageFetcher ?? (config.fetchImageUrls ? new ImageFetcher() : undefined);
-    const secrets = (): Iterable<string> => this.#secrets.values();
+    const secrets = (): ReadonlySet<string> => this.#secrets.values();
     this.rotator = new Rotator(lists.keys, lists.relays, {
       now,
       onChange: (change) => {
@@ -91,6 +91,7 @@ export class Daemon {
         rotator: this.rotator, pools: this.#pools, secrets, now,
         random: options.random ?? Math.random,
         sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+        checkRelay: (relay) => this.prober.checkRelay(relay),
       },
       config,
     );

@@ -1,7 +1,7 @@
 /**
- * @module Header hygiene for a forwarding proxy (RFC 9110 §7.6.1): hop-by-hop headers never
- * cross, client credentials and identities never reach the upstream, upstream cookies and
- * redirects never reach the client. Pure.
+ * @module Header hygiene for a forwarding proxy (RFC 9110 §7.6.1): only the headers the Gemini
+ * API reads go upstream (no credential, identity or hop-by-hop header), and upstream cookies,
+ * redirects and hop-by-hop headers never reach the client. Pure.
  */
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
@@ -19,39 +19,24 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Never forwarded upstream: credentials (the pool key replaces them), framing, and whatever
- * Google checks a key's restrictions or billing against. Forwarded, a client's `Referer`,
- * app-id or project header would make Google refuse a restricted key ("API_KEY_…_BLOCKED"),
- * which reads as the key's own fault.
+ * The only client headers forwarded upstream: what the Gemini API reads. Anything else could
+ * carry a credential or an identity Google checks a key against: forwarded, a client's
+ * `Authorization`, `Referer`, app id or billing project would make Google refuse the request
+ * ("API_KEY_…_BLOCKED", "ACCESS_TOKEN_TYPE_UNSUPPORTED"), which reads as the key's own fault.
+ * `Accept-Encoding` is not among them: upstream error bodies are read, so they come plain.
  */
-const DROP_UPSTREAM = new Set([
-  'host',
-  'content-length',
-  'authorization',
-  'x-goog-api-key',
-  'x-api-key',
-  'api-key',
-  'cookie',
-  'referer',
-  'origin',
-  'x-goog-user-project',
-  'x-goog-quota-user',
-  'x-goog-iam-authorization-token',
-  'x-goog-iam-authority-selector',
-  'x-android-package',
-  'x-android-cert',
-  'x-ios-bundle-identifier',
-  'x-firebase-appcheck',
-  'x-http-method-override',
-  // Upstream bodies are read (error bodies are parsed), so they must come uncompressed.
-  'accept-encoding',
-  'expect',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-real-ip',
+const FORWARDED_UPSTREAM = new Set([
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-encoding',
+  'user-agent',
+  'x-goog-api-client',
+  'x-goog-fieldmask',
+  'x-server-timeout',
 ]);
+/** Resumable uploads speak in headers of this family. */
+const FORWARDED_PREFIX = 'x-goog-upload-';
 
 /** Never returned to the client: cookies, and anything that sends it elsewhere. */
 const DROP_DOWNSTREAM = new Set(['set-cookie', 'alt-svc', 'location', 'content-location', 'refresh', 'link']);
@@ -71,7 +56,7 @@ export function upstreamHeaders(headers: IncomingHttpHeaders): Record<string, st
   const result: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || DROP_UPSTREAM.has(name) || listed.has(name)) {
+    if (value === undefined || listed.has(name) || !(FORWARDED_UPSTREAM.has(name) || name.startsWith(FORWARDED_PREFIX))) {
       continue;
     }
     result[name] = Array.isArray(value) ? value.join(', ') : value;

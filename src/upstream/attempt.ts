@@ -7,8 +7,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { errorCode } from '../errors.js';
-import { scrubSecret, scrubSecrets } from '../log/scrub.js';
-import { parseGoogleError } from '../protocols/gemini/google-error.js';
+import { compiledFor, holdsSecretAnyCase, scrubCompiled, scrubSecret, type Compiled } from '../log/scrub.js';
+import { googleAnswerError } from '../protocols/gemini/google-error.js';
 import type { Outcome } from './policy.js';
 
 /** Error bodies are read up to this size; the rest is dropped, never buffered. */
@@ -18,6 +18,11 @@ export type HttpMethod = UndiciDispatcher.HttpMethod;
 
 /** Whether a 2xx answer read as JSON has the shape its translator needs. */
 export type AnswerCheck = (value: unknown) => boolean;
+
+/** Memory a request may still take (the server's body budget): false when `bytes` do not fit. */
+export interface ByteBudget {
+  reserve(bytes: number): boolean;
+}
 
 /** A request as the dispatcher sends it, before a key and relay are chosen. */
 export interface UpstreamRequest {
@@ -43,6 +48,8 @@ export interface UpstreamRequest {
    * client yet, so another relay may still answer).
    */
   readonly expect?: AnswerCheck;
+  /** What the answer read for `expect` is counted against, with the request's body. */
+  readonly budget?: ByteBudget;
 }
 
 export type ResponseBody = UndiciDispatcher.ResponseData['body'];
@@ -66,7 +73,8 @@ export interface AttemptTarget {
   readonly basePath: string;
   readonly secret: string;
   readonly signal: AbortSignal;
-  readonly secrets: () => Iterable<string>;
+  /** Every secret known now (keys and proxy keys), to scrub what comes back. */
+  readonly secrets: () => ReadonlySet<string>;
   /** Time allowed for the response headers (the request deadline may shorten the pool's). */
   readonly headersTimeoutMs?: number;
 }
@@ -93,26 +101,47 @@ export function failureCode(error: unknown): string {
 }
 
 /**
- * Google echoes keys in some messages ("Consumer 'api_key:…'") and a relay may echo one in a
- * header. The attempt's own key is scrubbed too: a reload may have dropped it meanwhile.
+ * What comes back may name a key: Google echoes keys in some messages ("Consumer 'api_key:…'")
+ * and a relay may echo one in a header. The attempt's own key is scrubbed too when a reload has
+ * dropped it from the current secrets meanwhile.
  */
-function scrubber(target: AttemptTarget): (text: string) => string {
-  return (text) => scrubSecret(scrubSecrets(text, target.secrets()), target.secret);
-}
+class Scrubber {
+  readonly #compiled: Compiled;
+  readonly #own: string | undefined;
 
-/** The response headers with every value scrubbed (most are shorter than any key: no copy). */
-function scrubHeaders(headers: IncomingHttpHeaders, scrub: (text: string) => string): IncomingHttpHeaders {
-  let result = headers;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    const clean = Array.isArray(value) ? value.map(scrub) : scrub(value);
-    if (Array.isArray(value) ? value.some((item, index) => item !== clean[index]) : clean !== value) {
-      if (result === headers) result = { ...headers };
-      result[name] = clean;
-    }
+  constructor(target: AttemptTarget) {
+    const secrets = target.secrets();
+    this.#compiled = compiledFor(secrets);
+    this.#own = secrets.has(target.secret) ? undefined : target.secret;
   }
-  return result;
+
+  text(text: string): string {
+    const clean = scrubCompiled(text, this.#compiled);
+    return this.#own === undefined ? clean : scrubSecret(clean, this.#own);
+  }
+
+  /**
+   * The headers with every value scrubbed, and any header whose name holds a secret dropped;
+   * the same object when none held one.
+   */
+  headers(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+    let result = headers;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (holdsSecretAnyCase(name, this.#compiled) || (this.#own !== undefined && name.includes(this.#own.toLowerCase()))) {
+        if (result === headers) result = { ...headers };
+        delete result[name];
+        continue;
+      }
+      const clean = Array.isArray(value) ? value.map((item) => this.text(item)) : this.text(value);
+      if (Array.isArray(value) ? value.some((item, index) => item !== clean[index]) : clean !== value) {
+        if (result === headers) result = { ...headers };
+        result[name] = clean;
+      }
+    }
+    return result;
+  }
 }
 
 /** Sends one attempt. Throws only when `target.signal` aborted it. */
@@ -132,15 +161,15 @@ export async function attempt(request: UpstreamRequest, target: AttemptTarget): 
     return { ok: false, outcome: { kind: 'network', code: failureCode(error) } };
   }
   const { statusCode: status, body } = response;
-  const scrub = scrubber(target);
-  const headers = scrubHeaders(response.headers, scrub);
+  const scrubber = new Scrubber(target);
+  const headers = scrubber.headers(response.headers);
   if (status >= 200 && status < 300) return { ok: true, status, headers, body };
   const raw = await readBounded(body);
   if (target.signal.aborted) throw target.signal.reason;
-  const text = scrub(raw.toString('utf8'));
+  const text = scrubber.text(raw.toString('utf8'));
   return {
     ok: false,
-    outcome: { kind: 'response', status, error: parseGoogleError(text) },
+    outcome: { kind: 'response', status, error: googleAnswerError(text, status) },
     answer: { status, headers, body: Buffer.from(text) },
   };
 }

@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { readAnswer } from './answer.js';
-import { attempt, type AnswerCheck, type AttemptResult, type ResponseBody, type UpstreamRequest } from './attempt.js';
+import { attempt, type AnswerCheck, type AttemptResult, type ByteBudget, type ResponseBody, type UpstreamRequest } from './attempt.js';
 import { classify, type Outcome, type Verdict, type VerdictName } from './policy.js';
 import type { UpstreamPools } from './pool.js';
 import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
@@ -24,6 +24,8 @@ export interface AttemptTrail {
   code?: string;
   verdict: VerdictName | 'ok' | 'aborted';
   ms: number;
+  /** This attempt's answer condemned its key (see Dispatcher#judge). */
+  condemned?: true;
 }
 
 /** Committed: a 2xx whose body the caller streams to the client. */
@@ -37,10 +39,12 @@ export type DispatchResult = StreamResult | JsonResult | UpstreamAnswer;
 export interface DispatchDeps {
   readonly rotator: Rotator;
   readonly pools: UpstreamPools;
-  readonly secrets: () => Iterable<string>;
+  readonly secrets: () => ReadonlySet<string>;
   readonly now: () => number;
   readonly random: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Checks a relay the policy is unsure of with a known-good call (the prober). */
+  readonly checkRelay?: (relay: RelayRecord) => void;
 }
 
 export interface DispatchLimits {
@@ -69,13 +73,18 @@ const BARE_ANSWER_CODES: Readonly<Record<number, ProxyErrorCode>> = {
   413: 'GP_BODY_TOO_LARGE',
 };
 
-/** The state of one request's walk through the matrix. */
-interface Walk {
-  triedKeys: Set<string> | undefined;
-  triedRelays: Set<string> | undefined;
-  /** A request disables at most one key (see #judge). */
-  disabledOne: boolean;
+/** An attempt whose 2xx answer was read and checked (or found wanting). */
+type Settled =
+  | { readonly ok: true; readonly status: number; readonly headers: IncomingHttpHeaders; readonly value: unknown }
+  | Extract<AttemptResult, { ok: false }>;
+
+/** A 2xx of a request with `expect` is read and checked inside the loop, before it commits. */
+async function settle(result: Extract<AttemptResult, { ok: true }>, expect: AnswerCheck, budget: ByteBudget | undefined, signal: AbortSignal): Promise<Settled> {
+  const { status, headers, body } = result;
+  const read = await readAnswer(body, expect, signal, budget);
+  return read.ok ? { ok: true, status, headers, value: read.value } : { ok: false, outcome: { kind: 'bad-answer', code: read.code } };
 }
+
 
 export class Dispatcher {
   readonly #deps: DispatchDeps;
@@ -97,20 +106,21 @@ export class Dispatcher {
     const { rotator } = this.#deps;
     // Real time, not the injected clock: the deadline is enforced by timers.
     const deadlineAt = Date.now() + this.#limits.requestTimeoutMs;
-    const walk: Walk = { triedKeys: undefined, triedRelays: undefined, disabledOne: false };
+    let triedKeys: Set<string> | undefined;
+    let triedRelays: Set<string> | undefined;
     let last: Failure | undefined;
     for (let count = 1; count <= this.#limits.maxAttempts; count++) {
-      const pick = rotator.pickKey(request.scope, walk.triedKeys ?? NONE_TRIED);
+      const pick = rotator.pickKey(request.scope, triedKeys ?? NONE_TRIED);
       if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
-      const relay = rotator.pickRelay(walk.triedRelays ?? NONE_TRIED);
+      const relay = rotator.pickRelay(triedRelays ?? NONE_TRIED);
       if (relay === undefined) break;
-      const result = await this.#attempt(request, pick.record, relay, { signal, deadlineAt, walk }, trail);
+      const result = await this.#attempt(request, pick.record, relay, { signal, deadlineAt }, trail);
       if (result.kind !== 'failure') return result;
       last = result.failure;
       const { next } = last.verdict;
       if (next === 'return') break;
-      if (next === 'next-relay') (walk.triedRelays ??= new Set()).add(relay.relay.id);
-      else (walk.triedKeys ??= new Set()).add(pick.record.key.id);
+      if (next === 'next-relay') (triedRelays ??= new Set()).add(relay.relay.id);
+      else (triedKeys ??= new Set()).add(pick.record.key.id);
       if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) {
         const delay = this.#backoff(count);
         if (Date.now() + delay >= deadlineAt) break;
@@ -126,7 +136,7 @@ export class Dispatcher {
     request: UpstreamRequest,
     key: KeyRecord,
     relay: RelayRecord,
-    scope: { signal: AbortSignal; deadlineAt: number; walk: Walk },
+    scope: { signal: AbortSignal; deadlineAt: number },
     trail: AttemptTrail[],
   ): Promise<Success | { kind: 'failure'; failure: Failure }> {
     const { rotator, now } = this.#deps;
@@ -139,14 +149,15 @@ export class Dispatcher {
     rotator.recordAttempt(key, relay);
     try {
       if (remaining <= 0) throw new ProxyError('GP_DEADLINE_EXCEEDED');
-      const result = await this.#read(request, scope.signal, await attempt(request, {
+      const sent = await attempt(request, {
         pool: this.#deps.pools.get(relay.relay.origin),
         basePath: relay.relay.basePath,
         secret: key.key.secret,
         signal: scope.signal,
         secrets: this.#deps.secrets,
         ...(deadlineBound && { headersTimeoutMs: remaining }),
-      }));
+      });
+      const result = request.expect === undefined || !sent.ok ? sent : await settle(sent, request.expect, request.budget, scope.signal);
       if (!result.ok && deadlineBound && result.outcome.kind === 'network' && result.outcome.code === 'UND_ERR_HEADERS_TIMEOUT') {
         throw new ProxyError('GP_DEADLINE_EXCEEDED'); // the request's deadline, not the relay's fault
       }
@@ -154,14 +165,17 @@ export class Dispatcher {
       if (result.ok) {
         rotator.recordSuccess(relay);
         trail.push({ ...entry, status: result.status, verdict: 'ok' });
-        return result.success;
+        const { status, headers } = result;
+        return 'value' in result ? { kind: 'json', status, headers, value: result.value } : { kind: 'success', status, headers, body: result.body };
       }
-      const verdict = this.#judge(result.outcome, request, scope.walk);
+      const verdict = this.#judge(result.outcome, request, trail);
       rotator.apply(verdict, key, relay, request.scope);
+      if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
       const { outcome } = result;
       const status = outcome.kind === 'response' ? outcome.status : undefined;
       const code = outcome.kind === 'response' ? undefined : outcome.code;
-      trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name });
+      const condemned = verdict.oncePerRequest === true && verdict.key !== 'keep';
+      trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(condemned && { condemned }) });
       const google = outcome.kind === 'response' && outcome.error !== undefined;
       return {
         kind: 'failure',
@@ -179,32 +193,16 @@ export class Dispatcher {
     }
   }
 
-  /** A 2xx of a request with `expect` is read and checked here, inside the loop. */
-  async #read(request: UpstreamRequest, signal: AbortSignal, result: AttemptResult): Promise<
-    | { ok: true; status: number; success: Success }
-    | { ok: false; outcome: Outcome; answer?: Extract<AttemptResult, { ok: false }>['answer'] }
-  > {
-    if (!result.ok) return result;
-    const { status, headers, body } = result;
-    if (request.expect === undefined) return { ok: true, status, success: { kind: 'success', status, headers, body } };
-    const read = await readAnswer(body, request.expect, signal);
-    if (!read.ok) return { ok: false, outcome: { kind: 'bad-answer', code: read.code } };
-    return { ok: true, status, success: { kind: 'json', status, headers, value: read.value } };
-  }
-
   /**
-   * The policy's verdict, with one rule of the dispatcher's own: a request disables at most one
-   * key. A second key refused by the same request says more about the request than about both
-   * keys, whatever the answer looked like; that key is only passed over.
+   * The policy's verdict, with one rule of the dispatcher's own: a request (all its upstream
+   * calls, as its trail shows) condemns at most one key on an answer the request itself may have
+   * caused (`oncePerRequest`). A second key refused the same way says more about the request
+   * than about both keys: it is only passed over, and a second cooling ends the request.
    */
-  #judge(outcome: Outcome, request: UpstreamRequest, walk: Walk): Verdict {
+  #judge(outcome: Outcome, request: UpstreamRequest, trail: readonly AttemptTrail[]): Verdict {
     const verdict = classify(outcome, request, this.#deps.now());
-    if (verdict.key !== 'disable') return verdict;
-    if (!walk.disabledOne) {
-      walk.disabledOne = true;
-      return verdict;
-    }
-    return { ...verdict, key: 'keep' };
+    if (verdict.oncePerRequest !== true || !trail.some((entry) => entry.condemned === true)) return verdict;
+    return { ...verdict, key: 'keep', ...(verdict.key === 'cool' && { next: 'return' as const }) };
   }
 
   /** Full-jitter exponential back-off before the next key after a 5xx. */
@@ -221,7 +219,11 @@ export class Dispatcher {
   #giveUp(request: UpstreamRequest, last: Failure | undefined, coolingUntil: number | undefined): DispatchResult {
     const verdict = last?.verdict.name;
     if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
-    if (verdict === 'bad-answer') throw new ProxyError('GP_UPSTREAM_BAD_ANSWER');
+    if (verdict === 'bad-answer') {
+      // An answer the body budget had no room for: the proxy is full, like a body it cannot take.
+      if (last?.verdict.reason === 'ANSWER_OVER_BUDGET') throw new ProxyError('GP_BUSY', undefined, { retryAfterSeconds: 1 });
+      throw new ProxyError('GP_UPSTREAM_BAD_ANSWER');
+    }
     if (verdict === 'rate-limited' || (coolingUntil !== undefined && (verdict === undefined || verdict === 'key-invalid'))) {
       const retryAt = coolingUntil ?? this.#deps.rotator.retryAt(request.scope);
       const seconds = Math.max(1, Math.ceil((retryAt - this.#deps.now()) / 1000));
@@ -234,6 +236,7 @@ export class Dispatcher {
     if (verdict === undefined || verdict === 'key-invalid' || last?.answer === undefined) {
       throw new ProxyError('GP_NO_KEY_AVAILABLE');
     }
+    if (last.answer.status === 401) throw new ProxyError('GP_UPSTREAM_AUTH');
     return last.answer;
   }
 }

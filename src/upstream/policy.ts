@@ -34,12 +34,18 @@ export interface Verdict {
   readonly name: VerdictName;
   /** cool: out of rotation for the request's scope until `coolUntilMs`; disable: until probed back. */
   readonly key: 'keep' | 'cool' | 'disable';
-  readonly relay: 'keep' | 'unhealthy';
+  /** check: maybe the relay's fault, so a known-good call through it decides (the prober's). */
+  readonly relay: 'keep' | 'unhealthy' | 'check';
   /** return: the upstream answer goes to the client as it is; the rest try again elsewhere. */
   readonly next: 'return' | 'next-key' | 'next-key-after-backoff' | 'next-relay';
   readonly coolUntilMs?: number;
   /** A short label for logs and /status: a Google reason or status, never a message. */
   readonly reason: string;
+  /**
+   * The request itself may be what Google objects to (a key refused, a token quota a large
+   * request alone exceeds): the dispatcher applies only one such verdict per request.
+   */
+  readonly oncePerRequest?: true;
 }
 
 /** Cooling when a 429 names no delay. Google's per-minute windows make 60 s the safe guess. */
@@ -99,6 +105,8 @@ const LOCATION_MESSAGES = [
  */
 const RELAY_STATUSES = new Set([401, 403, 404, 405, 407, 408, 429, 502]);
 const NO_SUCH_PATH = new Set([404, 405]);
+/** `bad-answer` codes for answers too large to hold (src/upstream/answer.ts). */
+const OVERSIZED_ANSWERS = new Set(['ANSWER_TOO_LARGE', 'ANSWER_OVER_BUDGET']);
 
 interface Row {
   readonly when: (outcome: Outcome, attempted: Attempted) => boolean;
@@ -153,25 +161,39 @@ const POLICY: readonly Row[] = [
     when: (o) => o.kind === 'network',
     verdict: (o) => relayFailure(codeOf(o)),
   },
+  // A 2xx too large to hold (past the answer limit, or past what the body budget has room for
+  // now): its size is the request's doing, not the relay's. No retry, nothing blamed.
+  {
+    when: (o) => o.kind === 'bad-answer' && OVERSIZED_ANSWERS.has(o.code),
+    verdict: (o) => ({ name: 'bad-answer', key: 'keep', relay: 'keep', next: 'return', reason: codeOf(o) }),
+  },
   // A 2xx cut short, silent past the idle timeout, or not the JSON asked for: Google always
   // answers whole JSON, so whatever is in between is broken. Another relay may answer.
   {
     when: (o) => o.kind === 'bad-answer',
     verdict: (o) => ({ name: 'bad-answer', key: 'keep', relay: 'unhealthy', next: 'next-relay', reason: codeOf(o) }),
   },
+  // A redirect is never followed (it would carry the key elsewhere), whatever its body says: a
+  // relay that sends one is misconfigured.
+  {
+    when: (o) => {
+      const status = response(o)?.status ?? 0;
+      return status >= 300 && status < 400;
+    },
+    verdict: (o) => relayFailure(codeOf(o)),
+  },
   // A bare 404 or 405 for the client's own path: Google's front end does not serve that path or
-  // method. The client's mistake, so no relay is blamed for it; a relay that fails every path is
-  // still found out by the proxy's own calls (translated routes, probes), which take the next row.
+  // method. The client's answer, so no relay is blamed for it; but a relay that serves nothing
+  // answers the same, so a known-good call through it is made to tell (it takes the next row).
   {
     when: (o, attempted) => attempted.clientPath && NO_SUCH_PATH.has(bare(o) ?? 0),
-    verdict: (o) => clientError(codeOf(o)),
+    verdict: (o) => ({ ...clientError(codeOf(o)), relay: 'check' }),
   },
-  // A redirect is never followed (it would carry the key elsewhere); a relay that sends one is
-  // misconfigured. Same for auth, not-found or gateway answers that are not Google's JSON.
+  // Auth, not-found or gateway answers that are not Google's own JSON come from in front of it.
   {
     when: (o) => {
       const status = bare(o);
-      return status !== undefined && ((status >= 300 && status < 400) || RELAY_STATUSES.has(status) || status >= 500);
+      return status !== undefined && (RELAY_STATUSES.has(status) || status >= 500);
     },
     verdict: (o) => relayFailure(codeOf(o)),
   },
@@ -183,6 +205,8 @@ const POLICY: readonly Row[] = [
     verdict: (o, now) => ({
       name: 'rate-limited', key: 'cool', relay: 'keep', next: 'next-key',
       coolUntilMs: coolUntil(response(o)?.error, now), reason: 'RESOURCE_EXHAUSTED',
+      // One request larger than a tokens-per-minute quota is refused by every key alike.
+      ...(response(o)?.error?.quotaIds.some((id) => /Tokens/i.test(id)) && { oncePerRequest: true }),
     }),
   },
   // F. 400 FAILED_PRECONDITION "User location is not supported": the relay's egress region.
@@ -202,12 +226,17 @@ const POLICY: readonly Row[] = [
       return r?.error !== undefined && [400, 401, 403].includes(r.status) && isKeyProblem(r.status, r.error);
     },
     verdict: (o) => ({
-      name: 'key-invalid', key: 'disable', relay: 'keep', next: 'next-key', reason: googleReason(o),
+      name: 'key-invalid', key: 'disable', relay: 'keep', next: 'next-key', reason: googleReason(o), oncePerRequest: true,
     }),
   },
   // Any other 401 is about a credential that is not the key (the proxy sent exactly one, the
-  // key, so OVERLOADED_CREDENTIALS, CREDENTIALS_MISSING or an OAuth complaint is no key's fault);
-  // it falls to the last row and nobody is blamed.
+  // key, so OVERLOADED_CREDENTIALS, CREDENTIALS_MISSING or an OAuth complaint is no key's fault).
+  // Nobody is blamed; another key may be taken. It never reaches the client as Google's 401,
+  // which the client would read as its own proxy key refused (see the dispatcher).
+  {
+    when: (o) => response(o)?.status === 401,
+    verdict: (o) => ({ name: 'upstream-error', key: 'keep', relay: 'keep', next: 'next-key', reason: googleReason(o) }),
+  },
   // G. 500 INTERNAL, 502, 503 UNAVAILABLE (overloaded), 504 DEADLINE_EXCEEDED: transient, nobody's
   // fault; another key after a short back-off.
   {

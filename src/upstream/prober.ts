@@ -8,9 +8,10 @@ import { familyScope } from '../protocols/gemini/paths.js';
 import { attempt, type AttemptResult, type AttemptTarget, type UpstreamRequest } from './attempt.js';
 import { classify } from './policy.js';
 import type { UpstreamPools } from './pool.js';
-import type { KeyRecord, Rotator } from './rotator.js';
+import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
 
 export const PROBE_TIMEOUT_MS = 30_000;
+const RELAY_CHECK_EVERY_MS = 60_000;
 
 /** The cheapest call there is, built by the proxy (so a bare 404 to it blames the relay). */
 export const PROBE_REQUEST: UpstreamRequest = {
@@ -31,7 +32,7 @@ export async function probeKey(target: AttemptTarget): Promise<AttemptResult | u
 export interface ProberDeps {
   readonly rotator: Rotator;
   readonly pools: UpstreamPools;
-  readonly secrets: () => Iterable<string>;
+  readonly secrets: () => ReadonlySet<string>;
   readonly now: () => number;
 }
 
@@ -42,6 +43,8 @@ export class RecoveryProber {
   readonly #stopped = new AbortController();
   /** Keys with a confirmation probe queued or running. */
   readonly #confirming = new Set<string>();
+  /** Relay id → when it was last checked, so a stream of bad paths checks it once a minute. */
+  readonly #relayChecks = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: ProberDeps) {
@@ -82,6 +85,39 @@ export class RecoveryProber {
     this.#queue.add(() => this.#probe(record, 'confirmation probe'), { signal: this.#stopped.signal })
       .catch(() => undefined)
       .finally(() => this.#confirming.delete(keyId));
+  }
+
+  /**
+   * Checks a relay that answered a client's path with a bare 404: the client may have asked for
+   * a path Google does not serve, or the relay may serve nothing at all. A known-good call (the
+   * cheapest there is, through that relay) tells them apart; the policy marks the relay
+   * unhealthy when it fails too. At most once a minute per relay, and only while probing is on.
+   */
+  checkRelay(relay: RelayRecord): void {
+    const now = this.#deps.now();
+    if (this.#timer === undefined || now - (this.#relayChecks.get(relay.relay.id) ?? -Infinity) < RELAY_CHECK_EVERY_MS) return;
+    this.#relayChecks.set(relay.relay.id, now);
+    this.#queue.add(() => this.#checkRelay(relay), { signal: this.#stopped.signal }).catch(() => undefined);
+  }
+
+  async #checkRelay(relay: RelayRecord): Promise<void> {
+    const { rotator, pools, now } = this.#deps;
+    const pick = rotator.pickKey(PROBE_REQUEST.scope, new Set());
+    if (!pick.ok) return;
+    const result = await probeKey({
+      pool: pools.get(relay.relay.origin),
+      basePath: relay.relay.basePath,
+      secret: pick.record.key.secret,
+      signal: AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
+      secrets: this.#deps.secrets,
+    });
+    if (result === undefined) return;
+    if (result.ok) {
+      rotator.recordSuccess(relay);
+      return;
+    }
+    const verdict = classify(result.outcome, PROBE_REQUEST, now());
+    if (verdict.name === 'relay-failure') rotator.apply(verdict, pick.record, relay, PROBE_REQUEST.scope);
   }
 
   /** Resolves when no probe is queued or running. */

@@ -170,7 +170,7 @@ export class Rotator {
 
   /** Applies a policy verdict to the key and relay of a failed attempt for `scope`. */
   apply(verdict: Verdict, key: KeyRecord, relay: RelayRecord, scope: string): void {
-    if (verdict.key !== 'keep' || verdict.relay !== 'keep') key.failures++;
+    if (verdict.key !== 'keep' || verdict.relay === 'unhealthy') key.failures++;
     if (verdict.key === 'cool' && verdict.coolUntilMs !== undefined) {
       this.cool(key, scope, verdict.coolUntilMs, verdict.reason);
     }
@@ -180,6 +180,9 @@ export class Rotator {
 
   cool(record: KeyRecord, scope: string, untilMs: number, reason: string): void {
     if ((record.cooling.get(scope) ?? 0) >= untilMs) return;
+    // Scopes are looked up only when asked for again: drop the ended ones as new ones come.
+    const now = this.#deps.now();
+    for (const [other, end] of record.cooling) if (end <= now) record.cooling.delete(other);
     record.cooling.set(scope, untilMs);
     this.#deps.onChange({ type: 'key-cooling', keyId: record.key.id, scope, untilMs, reason });
   }

@@ -182,6 +182,32 @@ describe('paths Google does not serve', () => {
     expect(first.requests.length + second.requests.length).toBe(6);
   });
 
+  it('a relay that answers every path with a bare 404 is found out by a known-good call', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [first.url, second.url], settings: { probeIntervalMs: 3_600_000 } });
+    first.setDefault(html(404));
+    const response = await rawRequest(proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' });
+    expect(response.status).toBe(404);
+    await proxy.daemon.prober.settled();
+    expect(first.requests.map((request) => request.pathname)).toEqual(['/v1beta/models/gemini-2.5-flash:noSuchVerb', '/v1beta/models']);
+    expect(await relays()).toEqual(['unhealthy', 'healthy']);
+  });
+
+  it('a relay that serves known-good calls stays healthy however many bad paths it refuses', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [first.url, second.url], settings: { probeIntervalMs: 3_600_000 } });
+    const picky: Behaviour = (request, res) => (request.pathname.endsWith(':noSuchVerb') ? html(404) : gemini())(request, res);
+    first.setDefault(picky);
+    second.setDefault(picky);
+    for (let i = 0; i < 6; i++) {
+      expect((await rawRequest(proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' })).status).toBe(404);
+    }
+    await proxy.daemon.prober.settled();
+    expect(await relays()).toEqual(['healthy', 'healthy']);
+    // One check per relay, however many bad paths: the rest wait a minute.
+    expect([...first.requests, ...second.requests].filter((request) => request.pathname === '/v1beta/models')).toHaveLength(2);
+  });
+
   it('a bare 405 for a method Google does not serve is the client\'s 405', async () => {
     first.setDefault(html(405));
     const response = await rawRequest(proxy.url, { method: 'DELETE', path: '/v1beta/models' });

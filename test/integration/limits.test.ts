@@ -89,14 +89,14 @@ describe('limits, access and hygiene', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'a=b', 'x-upstream': 'yes', connection: 'x-secret-hop', 'x-secret-hop': '1' });
       res.end('{}');
     });
-    const response = await generate(proxy.url, { ...auth, connection: 'x-client-hop', 'x-client-hop': '1', 'x-kept': 'yes' });
+    const response = await generate(proxy.url, { ...auth, connection: 'x-server-timeout', 'x-server-timeout': '1', 'x-goog-api-client': 'yes' });
     expect(response.status).toBe(200);
     expect(response.headers['set-cookie']).toBeUndefined();
     expect(response.headers['x-secret-hop']).toBeUndefined();
     expect(response.headers['x-upstream']).toBe('yes');
     const [request] = upstream.requests;
-    expect(request?.headers['x-client-hop']).toBeUndefined();
-    expect(request?.headers['x-kept']).toBe('yes');
+    expect(request?.headers['x-server-timeout']).toBeUndefined();
+    expect(request?.headers['x-goog-api-client']).toBe('yes');
   });
 
   it.each([

@@ -25,7 +25,10 @@ function expectClean(text: string): void {
 /** A header naming the key, on whatever the upstream answers. */
 const echoHeader = (status: number): Behaviour => (request, res) => {
   const body = status === 200 ? chunk('ok', 'STOP') : { error: { code: status, message: 'nope', status: 'INVALID_ARGUMENT' } };
-  res.writeHead(status, { 'content-type': 'application/json', 'x-relay-debug': `served with key=${request.key ?? ''}`, 'x-relay-key': request.key ?? '' });
+  res.writeHead(status, {
+    'content-type': 'application/json', 'x-relay-debug': `served with key=${request.key ?? ''}`, 'x-relay-key': request.key ?? '',
+    [`x-key-${request.key ?? ''}`]: 'in the name',
+  });
   res.end(JSON.stringify(body));
 };
 
@@ -33,7 +36,8 @@ const echoHeader = (status: number): Behaviour => (request, res) => {
 const echoErrorFrame = (pieces: number): Behaviour => (request, res) => {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   res.write(`data: ${JSON.stringify(chunk('partial'))}\r\n\r\n`);
-  const frame = `data: ${JSON.stringify({ error: { code: 500, status: 'INTERNAL', message: `Internal error for key ${request.key ?? ''}` } })}\r\n\r\n`;
+  const error = { code: 500, status: `INTERNAL_${request.key ?? ''}`, message: `Internal error for key ${request.key ?? ''}` };
+  const frame = `data: ${JSON.stringify({ error })}\r\n\r\n`;
   const size = Math.ceil(frame.length / pieces);
   for (let at = 0; at < frame.length; at += size) res.write(frame.slice(at, at + size));
   res.end();

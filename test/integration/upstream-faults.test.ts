@@ -85,6 +85,20 @@ describe('upstream faults on the OpenAI routes', () => {
     await expect502(await embed(proxy));
   });
 
+  it('an answer the body budget has no room for is 503 GP_BUSY: no retry, nothing blamed', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url], settings: { maxBodyBytes: 4096, maxInflightBodyBytes: 8192 } });
+    upstream.next(answer(JSON.stringify({ candidates: [{ content: { parts: [{ text: 'x'.repeat(20_000) }] } }] })));
+    const response = await chat(proxy);
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'GP_BUSY' } });
+    expect(upstream.requests).toHaveLength(1);
+    expect((await proxy.status()).relays[0]?.state).toBe('healthy');
+    // The budget was given back: the next request fits.
+    expect((await chat(proxy)).status).toBe(200);
+  });
+
   it('the model list is never cached from an answer it could not translate', async () => {
     upstream.next(answer('{"models":[null]}'));
     await expect502(await rawRequest(proxy.url, { path: '/v1/models' }));
@@ -152,6 +166,28 @@ describe('a relay\'s own pages and redirects never reach the client', () => {
     expect(response.status).toBe(502);
     expect(response.headers.location).toBeUndefined();
     expect(response.body).not.toContain('elsewhere');
+  });
+
+  it.each([
+    [429, { error: { message: 'too many requests' } }],
+    [401, { error: { code: 401, message: 'relay login required', status: 'relay_auth' } }],
+    [403, { error: { code: 401, message: 'Forbidden', status: 'PERMISSION_DENIED' } }],
+    [307, { error: { code: 307, message: 'moved', status: 'UNAVAILABLE' } }],
+  ])('a relay\'s own JSON %i (not Google\'s envelope) is the relay\'s fault: no key is touched', async (status, body) => {
+    const second = await FakeGemini.start();
+    await proxy.close();
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url, second.url] });
+    upstream.next((_request, res) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="relay"', location: 'https://elsewhere.example/' });
+      res.end(JSON.stringify(body));
+    });
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(200);
+    expect(response.headers['www-authenticate']).toBeUndefined();
+    const status_ = await proxy.status();
+    expect(status_.relays.map((relay) => relay.state)).toEqual(['unhealthy', 'healthy']);
+    expect(status_.keys.every((key) => key.state === 'active')).toBe(true);
+    await second.close();
   });
 
   it('a success that carries a Location or Refresh passes on without them', async () => {

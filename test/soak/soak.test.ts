@@ -80,7 +80,7 @@ describe(`soak (seed ${SEED}; rerun with SOAK_SEED=${SEED})`, () => {
     const workspace = new Workspace();
     writeFileSync(workspace.path('api_keys.txt'), `${KEYS.join('\n')}\n`);
     writeFileSync(workspace.path('proxy_urls.txt'), `${relays.map((relay) => relay.url).join('\n')}\n`);
-    cli = startCli(['--port', '0', '--proxy-key', TOKEN, '--max-body-size', '64kb', '--probe-interval', '0', '--log-level', 'info'], { cwd: workspace.dir });
+    cli = startCli(['--port', '0', '--proxy-key', TOKEN, '--max-body-size', '64kb', '--probe-interval', '1h', '--log-level', 'info'], { cwd: workspace.dir });
     base = await cli.ready();
     pool = new Pool(base, { connections: CONNECTIONS });
   });

@@ -1,17 +1,13 @@
 /** The body budget: holds reserve within one process-wide limit and give everything back once. */
 
-import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { BodyBudget, holdOf } from '../../src/server/body-budget.js';
-
-/** Stands in for a request: the budget only uses it as a key. */
-const request = (): IncomingMessage => ({}) as IncomingMessage;
+import { BodyBudget } from '../../src/server/body-budget.js';
 
 describe('BodyBudget', () => {
   it('reserves up to its limit across holds, and refuses what would go over', () => {
     const budget = new BodyBudget(100);
-    const first = budget.open(request());
-    const second = budget.open(request());
+    const first = budget.open();
+    const second = budget.open();
     expect(first.reserve(60)).toBe(true);
     expect(second.reserve(40)).toBe(true);
     expect(budget.used).toBe(100);
@@ -22,7 +18,7 @@ describe('BodyBudget', () => {
 
   it('fits tells whether a body would fit now, reserving nothing', () => {
     const budget = new BodyBudget(100);
-    const hold = budget.open(request());
+    const hold = budget.open();
     hold.reserve(30);
     expect(hold.fits(70)).toBe(true);
     expect(hold.fits(71)).toBe(false);
@@ -31,8 +27,8 @@ describe('BodyBudget', () => {
 
   it('release gives back everything a hold reserved, once', () => {
     const budget = new BodyBudget(100);
-    const first = budget.open(request());
-    const second = budget.open(request());
+    const first = budget.open();
+    const second = budget.open();
     first.reserve(50);
     first.reserve(20);
     second.reserve(30);
@@ -46,18 +42,10 @@ describe('BodyBudget', () => {
 
   it('a released hold counts nothing more (its request is over, its buffers are garbage)', () => {
     const budget = new BodyBudget(10);
-    const hold = budget.open(request());
+    const hold = budget.open();
     hold.release();
     expect(hold.reserve(1_000)).toBe(true);
     expect(hold.fits(1_000)).toBe(true);
     expect(budget.used).toBe(0);
-  });
-
-  it('holdOf finds the hold opened for a request, and nothing for another', () => {
-    const budget = new BodyBudget(10);
-    const req = request();
-    const hold = budget.open(req);
-    expect(holdOf(req)).toBe(hold);
-    expect(holdOf(request())).toBeUndefined();
   });
 });

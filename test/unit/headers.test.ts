@@ -36,8 +36,8 @@ describe('upstreamHeaders', () => {
   });
 
   it('drops the headers named in Connection', () => {
-    expect(upstreamHeaders({ connection: 'close, X-Debug-Trace ,x-other', 'x-debug-trace': '1', 'x-other': '2', 'x-kept': '3' }))
-      .toEqual({ 'x-kept': '3' });
+    expect(upstreamHeaders({ connection: 'close, Accept-Language ,x-server-timeout', 'accept-language': 'en', 'x-server-timeout': '2', 'user-agent': 'u' }))
+      .toEqual({ 'user-agent': 'u' });
   });
 
   it('drops client credentials, host, framing, cookies, encoding and forwarding headers', () => {
@@ -78,7 +78,28 @@ describe('upstreamHeaders', () => {
   });
 
   it('flattens repeated values to one comma-separated string and skips undefined', () => {
-    expect(upstreamHeaders({ 'x-multi': ['a', 'b'], 'x-none': undefined })).toEqual({ 'x-multi': 'a, b' });
+    expect(upstreamHeaders({ 'x-goog-upload-x': ['a', 'b'], 'user-agent': undefined })).toEqual({ 'x-goog-upload-x': 'a, b' });
+  });
+
+  it('forwards only what the Gemini API reads, uploads\' headers among them; nothing else', () => {
+    expect(upstreamHeaders({
+      'x-goog-upload-protocol': 'resumable',
+      'x-goog-upload-command': 'start',
+      'x-goog-fieldmask': 'name',
+      'accept-language': 'en',
+      'content-encoding': 'gzip',
+      'x-custom-debug': '1',
+      'x-goog-spatula': 's',
+      'x-server-timeout': '30',
+      dnt: '1',
+    })).toEqual({
+      'x-goog-upload-protocol': 'resumable',
+      'x-goog-upload-command': 'start',
+      'x-goog-fieldmask': 'name',
+      'accept-language': 'en',
+      'content-encoding': 'gzip',
+      'x-server-timeout': '30',
+    });
   });
 });
 

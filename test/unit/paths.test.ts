@@ -39,6 +39,11 @@ describe('geminiTarget: upstream path', () => {
     expect(target('/v1beta/models', search).upstreamPath).toBe('/v1beta/models?alt=sse&pageToken=next');
   });
 
+  it('drops every system parameter but the harmless ones: $httpHeaders would set any header', () => {
+    const search = '%24httpHeaders=Authorization%3ABearer%20x&$ct=text/plain&$callback=f&$alt=sse&$fields=name&$prettyPrint=false&$.xgafv=2&httpHeaders=x';
+    expect(target('/v1beta/models', search).upstreamPath).toBe('/v1beta/models?%24alt=sse&%24fields=name&%24prettyPrint=false&%24.xgafv=2');
+  });
+
   it('finds a credential however its name is encoded', () => {
     expect(target('/v1beta/models', 'acc%65ss_token=x&%6Bey=y&alt=json').upstreamPath).toBe('/v1beta/models?alt=json');
   });
@@ -87,6 +92,11 @@ describe('geminiTarget: quota scope', () => {
     ['/v1beta/cachedContents/abc', 'cachedContents:*'],
     ['/v1alpha/batches/b1:cancel', 'batches:*'],
     ['/v1beta/tunedModels', 'tunedModels:*'],
+    ['/v1beta/models/gemini-2.5-flash:streamGenerateContent', 'gemini-2.5-flash'],
+    ['/v1beta/models/gemini-2.5-flash:countTokens', 'gemini-2.5-flash:countTokens'],
+    ['/v1beta/models/gemini-embedding-001:embedContent', 'gemini-embedding-001:embed'],
+    ['/v1beta/models/gemini-embedding-001:batchEmbedContents', 'gemini-embedding-001:embed'],
+    ['/v1beta/models/gemini-2.5-flash', 'gemini-2.5-flash:get'],
   ])('%s → %s', (path, scope) => {
     expect(target(path).scope).toBe(scope);
   });

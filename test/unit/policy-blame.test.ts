@@ -81,7 +81,7 @@ describe('client text in Google messages blames nobody', () => {
     const verdict = classify(answer(401, 'UNAUTHENTICATED',
       'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.'),
     { clientPath: true }, NOW);
-    expect(verdict).toMatchObject({ name: 'client-error', key: 'keep', relay: 'keep' });
+    expect(verdict).toMatchObject({ name: 'upstream-error', key: 'keep', relay: 'keep', next: 'next-key' });
   });
 
   it('each whole fixed message still disables the key, with its own status only', () => {
@@ -104,9 +104,9 @@ describe('a bare 404 or 405 is decided by where the path came from', () => {
   const html404: Outcome = { kind: 'response', status: 404, error: parseGoogleError('<html>Not Found</html>') };
   const bare405: Outcome = { kind: 'response', status: 405, error: undefined };
 
-  it('for the client\'s own path it is the client\'s answer: no relay is blamed', () => {
-    expect(classify(html404, { clientPath: true }, NOW)).toMatchObject({ name: 'client-error', relay: 'keep', next: 'return', reason: 'http-404' });
-    expect(classify(bare405, { clientPath: true }, NOW)).toMatchObject({ name: 'client-error', relay: 'keep', reason: 'http-405' });
+  it('for the client\'s own path it is the client\'s answer: the relay is only checked', () => {
+    expect(classify(html404, { clientPath: true }, NOW)).toMatchObject({ name: 'client-error', relay: 'check', next: 'return', reason: 'http-404' });
+    expect(classify(bare405, { clientPath: true }, NOW)).toMatchObject({ name: 'client-error', relay: 'check', reason: 'http-405' });
   });
 
   it('for a path the proxy built the relay is broken', () => {

@@ -36,6 +36,9 @@ const relayFailure = (reason: string): Expected =>
   ({ name: 'relay-failure', key: 'keep', relay: 'unhealthy', next: 'next-relay', reason });
 const upstreamError = (reason: string): Expected =>
   ({ name: 'upstream-error', key: 'keep', relay: 'keep', next: 'next-key-after-backoff', reason });
+/** A 401 about a credential that is not the key: nobody blamed, another key may be taken. */
+const otherKey = (reason: string): Expected =>
+  ({ name: 'upstream-error', key: 'keep', relay: 'keep', next: 'next-key', reason });
 const rateLimited: Expected =
   { name: 'rate-limited', key: 'cool', relay: 'keep', next: 'next-key', reason: 'RESOURCE_EXHAUSTED' };
 
@@ -81,7 +84,7 @@ const TABLE: readonly (readonly [string, Outcome, Expected])[] = [
   // The proxy's own credential mistakes never blame a key.
   ['401 OVERLOADED_CREDENTIALS', fromBody(401, JSON.stringify({ error: { code: 401, message: 'Multiple credentials', status: 'UNAUTHENTICATED',
     details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'OVERLOADED_CREDENTIALS' }] } })),
-  clientError('UNAUTHENTICATED')],
+  otherKey('UNAUTHENTICATED')],
   // An invalid key reported by message alone (no ErrorInfo).
   ['400 "API key not valid" without details', fromBody(400, JSON.stringify({ error: { code: 400,
     message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } })), keyInvalid('INVALID_ARGUMENT')],
@@ -97,9 +100,9 @@ const TABLE: readonly (readonly [string, Outcome, Expected])[] = [
   ['413 from a relay', fromBody(413, '<html>413 Request Entity Too Large</html>'), clientError('http-413')],
   // A 401 that names no key reason is about a credential that is not the key: nobody is blamed.
   ['401 without a key reason', fromBody(401, JSON.stringify({ error: { code: 401, status: 'UNAUTHENTICATED',
-    message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.' } })), clientError('UNAUTHENTICATED')],
+    message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.' } })), otherKey('UNAUTHENTICATED')],
   ['401 CREDENTIALS_MISSING', fromBody(401, JSON.stringify({ error: { code: 401, message: 'missing', status: 'UNAUTHENTICATED',
-    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'CREDENTIALS_MISSING' }] } })), clientError('UNAUTHENTICATED')],
+    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'CREDENTIALS_MISSING' }] } })), otherKey('UNAUTHENTICATED')],
   // A 2xx the proxy could not read: the relay's, and the next relay is tried.
   ['a 2xx cut short', { kind: 'bad-answer', code: 'UND_ERR_SOCKET' },
     { name: 'bad-answer', key: 'keep', relay: 'unhealthy', next: 'next-relay', reason: 'UND_ERR_SOCKET' }],

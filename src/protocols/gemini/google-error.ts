@@ -59,6 +59,23 @@ function collect(details: Json[]): Pick<GoogleError, 'reasons' | 'quotaIds' | 'r
   return { reasons, quotaIds, retryDelayMs };
 }
 
+/** google.rpc.Code names: a Google error envelope always carries one. */
+const RPC_CODES = new Set([
+  'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
+  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+]);
+
+/**
+ * The error of a whole HTTP answer, only when it is Google's own: its `code` is the HTTP status
+ * and its `status` a google.rpc.Code name. A relay's JSON page (`{"error": {"message": "too
+ * many"}}`) is not, so the policy treats it as the relay's, never as Google's word on a key.
+ */
+export function googleAnswerError(body: string, httpStatus: number): GoogleError | undefined {
+  const error = parseGoogleError(body);
+  return error !== undefined && error.code === httpStatus && RPC_CODES.has(error.status) ? error : undefined;
+}
+
 /** Returns the parsed error, or undefined when the body is not Google's error envelope. */
 export function parseGoogleError(body: string): GoogleError | undefined {
   let parsed: unknown;

@@ -28,24 +28,32 @@ const SAFE_PATH = /^[A-Za-z0-9._~:\-/]+$/;
 
 /**
  * Query parameters that carry a credential or an identity (Google's system parameters, OAuth's
- * `access_token`, the names relays use), compared lower-cased and without Google's `$` prefix.
- * Forwarded beside the pool key they would make Google answer 400/401/403 about a credential
- * that is not the key's, or bill another project.
+ * `access_token`, the names relays use), compared lower-cased. Forwarded beside the pool key they
+ * would make Google answer 400/401/403 about a credential that is not the key's, or bill another
+ * project.
  */
 const CREDENTIAL_PARAMS = new Set([
   'key', 'api_key', 'apikey', 'access_token', 'oauth_token', 'bearer_token', 'token',
-  'passwd', 'password', 'userproject', 'quotauser', 'httpmethod',
+  'passwd', 'password', 'userproject', 'quotauser', 'httpmethod', 'httpheaders',
 ]);
+
+/**
+ * Google's system parameters (`$name`) the proxy forwards; every other one is dropped, since
+ * some set what a header would (`$httpHeaders` sets any header, `$userProject` the billed
+ * project), so they could carry what the header hygiene removes.
+ */
+const SYSTEM_PARAMS = new Set(['$alt', '$fields', '$prettyprint', '$.xgafv']);
+
+/** Verbs that share the model's generation quota; other verbs have quotas of their own. */
+const GENERATION_VERBS = new Set(['generateContent', 'streamGenerateContent']);
+const EMBEDDING_VERBS = new Set(['embedContent', 'batchEmbedContents']);
 
 export interface GeminiTarget {
   /** Path and query to send after the relay's base path. */
   readonly upstreamPath: string;
   /** `gemini-2.5-flash` for `models/gemini-2.5-flash:…`, `tunedModels/x` for tuned; '' for none. */
   readonly model: string;
-  /**
-   * What a 429 cools the key for: the model, or for a call without one its resource family
-   * (`files:*`), so a rate-limited file listing never stops generation.
-   */
+  /** What a 429 cools the key for (`quotaScope`). */
   readonly scope: string;
   /** The custom verb after `:` (`generateContent`, `streamGenerateContent`, …), or ''. */
   readonly verb: string;
@@ -64,15 +72,30 @@ export function familyScope(collection: string): string {
   return `${collection}:*`;
 }
 
+/**
+ * What a 429 cools a key for. Google's quotas are per model and per kind of call: generation
+ * (`gemini-2.5-flash`), embedding (`…:embed`), any other verb (`…:countTokens`) or reading the
+ * model (`…:get`); a call without a model counts against its resource family (`files:*`). So a
+ * rate-limited token count or file listing never stops generation.
+ */
+export function quotaScope(model: string, verb: string, collection = 'models'): string {
+  if (model === '') return familyScope(collection);
+  if (GENERATION_VERBS.has(verb)) return model;
+  if (EMBEDDING_VERBS.has(verb)) return `${model}:embed`;
+  return `${model}:${verb || 'get'}`;
+}
+
 function modelOf(segments: readonly string[]): { model: string; scope: string; verb: string } {
   const [collection = '', id = ''] = segments;
   const [name = '', verb = ''] = id.split(':');
   const model = collection === 'models' ? name : collection === 'tunedModels' && name ? `tunedModels/${name}` : '';
-  return { model, scope: model || familyScope(collection.split(':')[0] ?? collection), verb };
+  return { model, scope: quotaScope(model, verb, collection.split(':')[0] ?? collection), verb };
 }
 
 function isCredential(name: string): boolean {
-  return CREDENTIAL_PARAMS.has(name.replace(/^\$/, '').toLowerCase());
+  const lower = name.toLowerCase();
+  if (lower.startsWith('$')) return !SYSTEM_PARAMS.has(lower);
+  return CREDENTIAL_PARAMS.has(lower);
 }
 
 /** The query without credentials; parsed and re-encoded, so no encoding trick hides a name. */

@@ -16,6 +16,12 @@ import type { Route } from '../router.js';
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
 
+/**
+ * Form bodies are where OAuth puts a token (RFC 6750 §2.2), so Google would read one beside the
+ * pool key; the Gemini API never takes them.
+ */
+const FORM_TYPES = /^\s*(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+
 export interface GeminiRouteDeps {
   readonly dispatcher: Dispatcher;
   readonly maxBodyBytes: number;
@@ -27,7 +33,8 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   if (!METHODS.has(ctx.method)) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
   const target = geminiTarget(ctx.pathname, ctx.search);
   ctx.model = target.model;
-  const body = ctx.method === 'GET' ? undefined : await readBody(ctx.req, deps.maxBodyBytes, ctx.signal);
+  if (FORM_TYPES.test(ctx.req.headers['content-type'] ?? '')) throw new ProxyError('GP_UNSUPPORTED_MEDIA_TYPE');
+  const body = ctx.method === 'GET' ? undefined : await readBody(ctx, deps.maxBodyBytes);
   ctx.bytesIn = body?.length ?? 0;
   const result = await deps.dispatcher.send(
     {

@@ -6,6 +6,8 @@
 
 import { ProxyError } from '../../errors.js';
 import { imageMimeType, type ImageLink } from '../../protocols/openai/content.js';
+import { holdMore } from '../body.js';
+import type { RequestContext } from '../context.js';
 import { ImageFetchError, type ImageFetcher } from '../image-fetch.js';
 
 /** At most this many links are fetched for one request. */
@@ -15,7 +17,8 @@ const MAX_IMAGES = 16;
  * Fetches each link into its part, one after another, within `budget` bytes in all (so one
  * request cannot make the proxy hold 16 large images at once).
  */
-export async function fetchImageLinks(links: readonly ImageLink[], fetcher: ImageFetcher, budget: number, signal: AbortSignal): Promise<void> {
+export async function fetchImageLinks(ctx: RequestContext, links: readonly ImageLink[], fetcher: ImageFetcher, budget: number): Promise<void> {
+  const { signal } = ctx;
   if (links.length > MAX_IMAGES) {
     throw new ProxyError('GP_BAD_REQUEST', `at most ${MAX_IMAGES} image URLs are fetched per request`, { param: 'messages' });
   }
@@ -28,6 +31,8 @@ export async function fetchImageLinks(links: readonly ImageLink[], fetcher: Imag
         throw new ImageFetchError('the URL does not hold an image (png, jpeg, gif, webp, heic or heif)');
       }
       left -= image.bytes.length;
+      // Held as base64 until the request ends: counted against the body budget too.
+      holdMore(ctx, Math.ceil(image.bytes.length / 3) * 4);
       link.part.inlineData = { mimeType, data: image.bytes.toString('base64') };
     } catch (error) {
       if (!(error instanceof ImageFetchError)) throw error;

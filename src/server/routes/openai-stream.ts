@@ -48,10 +48,10 @@ class ChatStreamWriter {
     for (const item of items) {
       if (this.#failed !== undefined) return;
       if (item.kind === 'error') {
-        this.#failed = `upstream error ${item.status} ${item.rpcStatus}`;
-        // Google's message may echo a key, like an error body's.
-        const message = this.#scrub(item.message);
-        await writeChunk(this.#ctx.res, errorEvent(message, item.rpcStatus || 'upstream_error', item.status), this.#ctx.signal);
+        // Google's message (and anything else it sent) may echo a key, like an error body's.
+        const code = this.#scrub(item.rpcStatus) || 'upstream_error';
+        this.#failed = `upstream error ${item.status} ${code}`;
+        await writeChunk(this.#ctx.res, errorEvent(this.#scrub(item.message), code, item.status), this.#ctx.signal);
         return;
       }
       for (const chunk of this.#translator.push(item.value)) await writeChunk(this.#ctx.res, event(chunk), this.#ctx.signal);

@@ -8,6 +8,7 @@ import { ProxyError } from '../../errors.js';
 import type { BatchEmbedContentsResponse, GenerateContentResponse } from '../../protocols/gemini/types.js';
 import { isBatchEmbedContentsResponse, isGenerateContentResponse } from '../../protocols/gemini/answers.js';
 import { parseGoogleError } from '../../protocols/gemini/google-error.js';
+import { quotaScope } from '../../protocols/gemini/paths.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
 import { toOpenAiModels } from '../../protocols/openai/models.js';
@@ -17,7 +18,7 @@ import { toChatCompletion } from '../../protocols/openai/response.js';
 import type { CompletionContext } from '../../protocols/openai/types.js';
 import type { AnswerCheck, UpstreamRequest } from '../../upstream/attempt.js';
 import type { Dispatcher, JsonResult, StreamResult, UpstreamAnswer } from '../../upstream/dispatch.js';
-import { readBody } from '../body.js';
+import { holdMore, readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import type { ImageFetcher } from '../image-fetch.js';
 import type { ModelCatalog } from '../model-catalog.js';
@@ -56,10 +57,14 @@ function sendUpstreamError(ctx: RequestContext, answer: UpstreamAnswer): void {
   sendBody(ctx.res, answer.status, { 'content-type': 'application/json; charset=utf-8', ...noRetry }, JSON.stringify(body));
 }
 
+/** The Gemini request, its body counted against the body budget with the client's. */
 function upstreamRequest(ctx: RequestContext, model: string, verb: string, body: unknown): UpstreamRequest & { expect?: undefined } {
   ctx.model = model;
   const path = `/v1beta/models/${model}:${verb}`;
-  return { method: 'POST', path, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(body)), scope: model, clientPath: false };
+  const scope = quotaScope(model, verb.split('?')[0] ?? verb);
+  const bytes = Buffer.from(JSON.stringify(body));
+  holdMore(ctx, bytes.length);
+  return { method: 'POST', path, headers: JSON_HEADERS, body: bytes, scope, clientPath: false };
 }
 
 /** A streamed call: the body is passed on as it arrives. */
@@ -67,17 +72,18 @@ function stream(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb:
   return deps.dispatcher.send(upstreamRequest(ctx, model, verb, body), ctx.signal, ctx.attempts);
 }
 
-/** A non-streamed call: the answer is read and checked inside the retry loop. */
+/** A non-streamed call: the answer is read and checked inside the retry loop, within the budget. */
 function call(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown, expect: AnswerCheck): Promise<JsonResult | UpstreamAnswer> {
-  return deps.dispatcher.send({ ...upstreamRequest(ctx, model, verb, body), expect }, ctx.signal, ctx.attempts);
+  const request = { ...upstreamRequest(ctx, model, verb, body), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
+  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
 }
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
-  const raw = await readBody(ctx.req, deps.maxBodyBytes, ctx.signal);
+  const raw = await readBody(ctx, deps.maxBodyBytes);
   ctx.bytesIn = raw.length;
   const json = parseJsonObject(raw);
   const request = translateChatRequest(json, deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
-  if (deps.imageFetcher) await fetchImageLinks(request.imageLinks, deps.imageFetcher, deps.maxBodyBytes, ctx.signal);
+  if (deps.imageFetcher) await fetchImageLinks(ctx, request.imageLinks, deps.imageFetcher, deps.maxBodyBytes);
   const completion = (): CompletionContext => ({
     id: `chatcmpl-${newToken()}`,
     created: Math.floor(deps.now() / 1000),
@@ -96,7 +102,7 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
 }
 
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
-  const raw = await readBody(ctx.req, deps.maxBodyBytes, ctx.signal);
+  const raw = await readBody(ctx, deps.maxBodyBytes);
   ctx.bytesIn = raw.length;
   const json = parseJsonObject(raw);
   const request = translateEmbeddingsRequest(json, deps.resolveModel);

@@ -1,0 +1,128 @@
+/**
+ * What one request can cost the pool at most: one key condemned on an answer the request itself
+ * may have caused (however many upstream calls it makes), and cooling only for the kind of call
+ * it made. Credentials hidden in system parameters or form bodies never reach Google.
+ */
+
+import type { ServerResponse } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fail, gemini } from '../support/behaviours.js';
+import { FakeGemini, type Behaviour } from '../support/fake-gemini.js';
+import { generate, rawRequest } from '../support/http.js';
+import { startProxy, type TestProxy } from '../support/proxy.js';
+
+const KEYS = ['key-1', 'key-2', 'key-3', 'key-4', 'key-5'];
+
+function quota(res: ServerResponse, quotaId: string): void {
+  res.writeHead(429, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota.', details: [
+    { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId }] },
+    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '40s' },
+  ] } }));
+}
+
+const tokensPerMinute: Behaviour = (_request, res) => quota(res, 'GenerateContentInputTokensPerModelPerMinute-FreeTier');
+
+describe('what one request can cost the pool', () => {
+  let upstream: FakeGemini;
+  let proxy: TestProxy;
+  const states = async (): Promise<string[]> => (await proxy.status()).keys.map((key) => key.state);
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url] });
+  });
+
+  afterEach(async () => {
+    await proxy.close();
+    await upstream.close();
+  });
+
+  it('an embeddings request of three batches disables one key, not one per batch', async () => {
+    upstream.setDefault(fail('apiKeyInvalid'));
+    const response = await rawRequest(proxy.url, {
+      method: 'POST', path: '/v1/embeddings', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gemini-embedding-001', input: Array.from({ length: 250 }, (_, i) => `text ${i}`) }),
+    });
+    expect(response.status).toBe(503);
+    expect((await states()).filter((state) => state === 'disabled')).toHaveLength(1);
+    const line = await proxy.logs.waitFor((entry) => entry.msg === 'request');
+    expect((line['attempts'] as { condemned?: boolean }[]).filter((entry) => entry.condemned)).toHaveLength(1);
+  });
+
+  it('a request over a tokens-per-minute quota cools one key, then stops', async () => {
+    upstream.setDefault(tokensPerMinute);
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(429);
+    expect(upstream.requests).toHaveLength(2);
+    expect((await states()).filter((state) => state === 'cooling')).toHaveLength(1);
+  });
+
+  it('per-minute request quotas still cool every key that reports one', async () => {
+    upstream.setDefault(fail('quotaPerMinute'));
+    expect((await generate(proxy.url)).status).toBe(429);
+    expect((await states()).filter((state) => state === 'cooling')).toHaveLength(3);
+  });
+
+  it('Google\'s 401 about a credential that is not a key is the proxy\'s 502, never the client\'s 401', async () => {
+    upstream.setDefault((_request, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+      res.end(JSON.stringify({ error: { code: 401, status: 'UNAUTHENTICATED', message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.' } }));
+    });
+    const response = await generate(proxy.url);
+    expect(response.status).toBe(502);
+    expect(response.headers['www-authenticate']).toBeUndefined();
+    expect(JSON.parse(response.body)).toMatchObject({ error: { details: [{ reason: 'GP_UPSTREAM_AUTH' }] } });
+    expect(upstream.requests).toHaveLength(3);
+    expect(await states()).toEqual(KEYS.map(() => 'active'));
+  });
+
+  it('a 429 on countTokens cools counting, never generation', async () => {
+    await proxy.close();
+    proxy = await startProxy({ keys: ['only-key'], relays: [upstream.url] });
+    upstream.next(fail('quotaBare'));
+    expect((await generate(proxy.url, {}, '/v1beta/models/gemini-2.5-flash:countTokens')).status).toBe(429);
+    expect((await generate(proxy.url)).status).toBe(200);
+    expect(Object.keys((await proxy.status()).keys[0]?.coolingUntil ?? {})).toEqual(['gemini-2.5-flash:countTokens']);
+  });
+});
+
+describe('credentials hidden elsewhere never reach Google', () => {
+  let upstream: FakeGemini;
+  let proxy: TestProxy;
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    upstream.setDefault(gemini());
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url] });
+  });
+
+  afterEach(async () => {
+    await proxy.close();
+    await upstream.close();
+  });
+
+  it('$httpHeaders, which would set any header, is dropped with every other unknown system parameter', async () => {
+    const path = '/v1beta/models?%24httpHeaders=Authorization%3ABearer%20ya29.x%0D%0AReferer%3Aevil&$userProject=other&$alt=json';
+    expect((await rawRequest(proxy.url, { path })).status).toBe(200);
+    expect(upstream.requests[0]?.url).toBe('/v1beta/models?%24alt=json');
+  });
+
+  it('a form body, where OAuth carries a token, is refused with 415 before any key is used', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const response = await rawRequest(proxy.url, {
+        method: 'POST', path: '/v1beta/models/gemini-2.5-flash:generateContent',
+        headers: { 'content-type': type }, body: 'access_token=ya29.x',
+      });
+      expect(response.status).toBe(415);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { details: [{ reason: 'GP_UNSUPPORTED_MEDIA_TYPE' }] } });
+    }
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('only the headers the Gemini API reads go upstream', async () => {
+    await generate(proxy.url, { 'x-goog-user-project': 'other', 'x-custom': '1', 'x-goog-api-client': 'genai-js/1', authorization: 'Bearer ya29.x' });
+    const headers = Object.keys(upstream.requests[0]?.headers ?? {}).sort();
+    expect(headers).toEqual(['connection', 'content-length', 'content-type', 'host', 'x-goog-api-client', 'x-goog-api-key']);
+  });
+});
