@@ -5,6 +5,7 @@
  */
 
 import type { ServerResponse } from 'node:http';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fail, gemini } from '../support/behaviours.js';
 import { FakeGemini, type Behaviour } from '../support/fake-gemini.js';
@@ -84,6 +85,47 @@ describe('what one request can cost the pool', () => {
     expect((await generate(proxy.url, {}, '/v1beta/models/gemini-2.5-flash:countTokens')).status).toBe(429);
     expect((await generate(proxy.url)).status).toBe(200);
     expect(Object.keys((await proxy.status()).keys[0]?.coolingUntil ?? {})).toEqual(['gemini-2.5-flash:countTokens']);
+  });
+});
+
+describe('property: no request body or query changes any key or relay', () => {
+  let upstream: FakeGemini;
+  let proxy: TestProxy;
+
+  /** Google as it echoes a client: every 400 quotes the body and the query back. */
+  const echo: Behaviour = (request, res) => {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    const message = `Invalid JSON payload received. Unknown name ${JSON.stringify(request.body.slice(0, 500))} at '${request.url}': Cannot find field.`;
+    res.end(JSON.stringify({ error: { code: 400, status: 'INVALID_ARGUMENT', message } }));
+  };
+
+  beforeEach(async () => {
+    upstream = await FakeGemini.start();
+    upstream.setDefault(echo);
+    proxy = await startProxy({ keys: KEYS, relays: [upstream.url] });
+  });
+
+  afterEach(async () => {
+    await proxy.close();
+    await upstream.close();
+  });
+
+  it('for any JSON body and query, keys stay active and relays healthy', async () => {
+    const phrase = fc.constantFrom('reported as leaked', 'has been suspended', 'API key not valid. Please pass a valid API key.',
+      'Your API key was reported as leaked. Please use another API key.', 'User location is not supported for the API use.');
+    const text = fc.oneof(phrase, fc.string({ maxLength: 40 }));
+    const body = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }));
+    const query = fc.dictionary(text, text, { maxKeys: 3 }).map((entries) => new URLSearchParams(entries).toString());
+    await fc.assert(fc.asyncProperty(body, query, async (json, search) => {
+      const response = await rawRequest(proxy.url, {
+        method: 'POST', path: `/v1beta/models/gemini-2.5-flash:generateContent${search ? `?${search}` : ''}`,
+        headers: { 'content-type': 'application/json' }, body: JSON.stringify(json),
+      });
+      expect(response.status).toBeLessThan(500);
+    }), { numRuns: 150 });
+    const status = await proxy.status();
+    expect(status.keys.map((key) => [key.state, key.failures])).toEqual(KEYS.map(() => ['active', 0]));
+    expect(status.relays.map((relay) => relay.state)).toEqual(['healthy']);
   });
 });
 
