@@ -6,12 +6,12 @@
 
 import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../fixtures/gemini-errors.js';
 import { fail, gemini, html } from '../support/behaviours.js';
 import { FakeGemini, type Behaviour } from '../support/fake-gemini.js';
 import { generate, rawRequest } from '../support/http.js';
-import { startProxy, type TestProxy } from '../support/proxy.js';
+import { withProxy } from '../support/harness.js';
 
 const KEYS = ['key-one', 'key-two', 'key-three'];
 const KNOWN_FIELDS = new Set(['contents', 'generationConfig', 'systemInstruction', 'tools', 'toolConfig', 'safetySettings']);
@@ -49,23 +49,15 @@ const echoingGoogle: Behaviour = (request, res) => {
 };
 
 describe('hostile clients', () => {
-  let upstream: FakeGemini;
-  let proxy: TestProxy;
+  const h = withProxy({ keys: KEYS });
 
-  const allActive = async (): Promise<boolean> => (await proxy.status()).keys.every((key) => key.state === 'active');
+  beforeEach(() => {
+    h.upstream.setDefault(echoingGoogle);
+  });
+
+  const allActive = async (): Promise<boolean> => (await h.proxy.status()).keys.every((key) => key.state === 'active');
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    rawRequest(proxy.url, { method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-
-  beforeEach(async () => {
-    upstream = await FakeGemini.start();
-    upstream.setDefault(echoingGoogle);
-    proxy = await startProxy({ keys: KEYS, relays: [upstream.url] });
-  });
-
-  afterEach(async () => {
-    await proxy.close();
-    await upstream.close();
-  });
+    rawRequest(h.proxy.url, { method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   it('a body field named after a key-blocking message is the client\'s 400, and no key is touched', async () => {
     for (const field of ['reported as leaked', 'has been suspended', 'project has been denied access',
@@ -75,49 +67,48 @@ describe('hostile clients', () => {
       expect(response.body).toContain('Unknown name');
     }
     expect(await allActive()).toBe(true);
-    expect(upstream.requests).toHaveLength(5); // one attempt each: nothing was retried
+    expect(h.upstream.requests).toHaveLength(5); // one attempt each: nothing was retried
   });
 
   it('a query parameter named after a key-blocking message is the client\'s 400, and no key is touched', async () => {
     for (const name of ['has%20been%20suspended', 'reported%20as%20leaked', 'User%20location%20is%20not%20supported%20for%20the%20API%20use.']) {
-      expect((await rawRequest(proxy.url, { path: `/v1beta/models?${name}=1` })).status).toBe(400);
+      expect((await rawRequest(h.proxy.url, { path: `/v1beta/models?${name}=1` })).status).toBe(400);
     }
     expect(await allActive()).toBe(true);
-    expect((await proxy.status()).relays.every((relay) => relay.state === 'healthy')).toBe(true);
+    expect((await h.proxy.status()).relays.every((relay) => relay.state === 'healthy')).toBe(true);
   });
 
   it('?access_token= and other credentials in the query never reach Google, so no key is blamed', async () => {
     const query = 'access_token=ya29.client&oauth_token=o&%24key=k&key=k&userProject=other&quotaUser=u';
-    const response = await rawRequest(proxy.url, { path: `/v1beta/models?pageSize=5&${query}` });
+    const response = await rawRequest(h.proxy.url, { path: `/v1beta/models?pageSize=5&${query}` });
     expect(response.status).toBe(200);
-    expect(upstream.requests[0]?.url).toBe('/v1beta/models?pageSize=5');
+    expect(h.upstream.requests[0]?.url).toBe('/v1beta/models?pageSize=5');
     expect(await allActive()).toBe(true);
   });
 
   it('a Referer or app id the keys are restricted against never reaches Google', async () => {
-    const response = await generate(proxy.url, { referer: 'https://evil.example/', 'x-android-package': 'com.evil', origin: 'https://evil.example' });
+    const response = await generate(h.proxy.url, { referer: 'https://evil.example/', 'x-android-package': 'com.evil', origin: 'https://evil.example' });
     expect(response.status).toBe(200);
-    expect(upstream.requests[0]?.headers.referer).toBeUndefined();
-    expect(upstream.requests[0]?.headers['x-android-package']).toBeUndefined();
+    expect(h.upstream.requests[0]?.headers.referer).toBeUndefined();
+    expect(h.upstream.requests[0]?.headers['x-android-package']).toBeUndefined();
     expect(await allActive()).toBe(true);
   });
 
   it('a request every key refuses as invalid disables one key, not the pool', async () => {
-    upstream.setDefault(fail('apiKeyInvalid'));
-    expect((await generate(proxy.url)).status).toBe(503);
-    expect(upstream.requests).toHaveLength(3);
-    const states = (await proxy.status()).keys.map((key) => key.state);
+    h.upstream.setDefault(fail('apiKeyInvalid'));
+    expect((await generate(h.proxy.url)).status).toBe(503);
+    expect(h.upstream.requests).toHaveLength(3);
+    const states = (await h.proxy.status()).keys.map((key) => key.state);
     expect(states.filter((state) => state === 'disabled')).toHaveLength(1);
   });
 
   it('a key an answer disabled is probed at once, and comes back when it works', async () => {
-    await proxy.close();
-    proxy = await startProxy({ keys: KEYS, relays: [upstream.url], settings: { probeIntervalMs: 3_600_000 } });
-    upstream.next(fail('apiKeyInvalid'));
-    expect((await generate(proxy.url)).status).toBe(200);
-    await proxy.logs.waitFor((line) => line['event'] === 'key-enabled' && line['via'] === 'confirmation probe');
+    await h.restart({ settings: { probeIntervalMs: 3_600_000 } });
+    h.upstream.next(fail('apiKeyInvalid'));
+    expect((await generate(h.proxy.url)).status).toBe(200);
+    await h.proxy.logs.waitFor((line) => line['event'] === 'key-enabled' && line['via'] === 'confirmation probe');
     // The probe runs beside the request's next attempt, so their order is not fixed.
-    expect(upstream.requests.map((request) => `${request.pathname} ${request.key}`).sort()).toEqual([
+    expect(h.upstream.requests.map((request) => `${request.pathname} ${request.key}`).sort()).toEqual([
       '/v1beta/models key-one',
       '/v1beta/models/gemini-2.5-flash:generateContent key-one',
       '/v1beta/models/gemini-2.5-flash:generateContent key-two',
@@ -126,106 +117,96 @@ describe('hostile clients', () => {
   });
 
   it('a key that is really dead stays disabled after its confirmation probe', async () => {
-    await proxy.close();
-    proxy = await startProxy({ keys: KEYS, relays: [upstream.url], settings: { probeIntervalMs: 3_600_000 } });
-    upstream.forKey('key-one', fail('apiKeyInvalid'));
-    expect((await generate(proxy.url)).status).toBe(200);
-    await upstream.waitForRequests(3);
-    await proxy.daemon.prober.settled();
-    expect((await proxy.status()).keys.map((key) => key.state)).toEqual(['disabled', 'active', 'active']);
-    expect(upstream.requests.filter((request) => request.pathname === '/v1beta/models').map((request) => request.key)).toEqual(['key-one']);
+    await h.restart({ settings: { probeIntervalMs: 3_600_000 } });
+    h.upstream.forKey('key-one', fail('apiKeyInvalid'));
+    expect((await generate(h.proxy.url)).status).toBe(200);
+    await h.upstream.waitForRequests(3);
+    await h.proxy.daemon.prober.settled();
+    expect((await h.proxy.status()).keys.map((key) => key.state)).toEqual(['disabled', 'active', 'active']);
+    expect(h.upstream.requests.filter((request) => request.pathname === '/v1beta/models').map((request) => request.key)).toEqual(['key-one']);
   });
 
   it('a 429 on a call without a model cools that family only: generation still goes upstream', async () => {
-    await proxy.close();
-    proxy = await startProxy({ keys: ['only-key'], relays: [upstream.url] });
-    upstream.next(fail('quotaBare'));
-    expect((await rawRequest(proxy.url, { path: '/v1beta/files' })).status).toBe(429);
-    expect((await generate(proxy.url)).status).toBe(200);
-    expect(upstream.requests.map((request) => request.pathname)).toEqual(['/v1beta/files', '/v1beta/models/gemini-2.5-flash:generateContent']);
-    // The family itself stays cooled: the next listing is refused without going upstream.
-    const again = await rawRequest(proxy.url, { path: '/v1beta/files' });
+    await h.restart({ keys: ['only-key'] });
+    h.upstream.next(fail('quotaBare'));
+    expect((await rawRequest(h.proxy.url, { path: '/v1beta/files' })).status).toBe(429);
+    expect((await generate(h.proxy.url)).status).toBe(200);
+    expect(h.upstream.requests.map((request) => request.pathname)).toEqual(['/v1beta/files', '/v1beta/models/gemini-2.5-flash:generateContent']);
+    // The family itself stays cooled: the next listing is refused without going h.upstream.
+    const again = await rawRequest(h.proxy.url, { path: '/v1beta/files' });
     expect(again.status).toBe(429);
     expect(again.headers['retry-after']).toBe('60');
-    expect(upstream.requests).toHaveLength(2);
-    expect((await proxy.status()).keys[0]?.coolingUntil).toHaveProperty(['files:*']);
+    expect(h.upstream.requests).toHaveLength(2);
+    expect((await h.proxy.status()).keys[0]?.coolingUntil).toHaveProperty(['files:*']);
   });
 });
 
 describe('paths Google does not serve', () => {
-  let first: FakeGemini;
-  let second: FakeGemini;
-  let proxy: TestProxy;
-  const relays = async () => (await proxy.status()).relays.map((relay) => relay.state);
-
-  beforeEach(async () => {
-    first = await FakeGemini.start();
-    second = await FakeGemini.start();
-    proxy = await startProxy({ keys: KEYS, relays: [first.url, second.url] });
-  });
-
-  afterEach(async () => {
-    await proxy.close();
-    await Promise.all([first.close(), second.close()]);
-  });
+  const h = withProxy({ keys: KEYS, upstreams: 2 });
+  const relays = async () => (await h.proxy.status()).relays.map((relay) => relay.state);
+  const relay = (index: number): FakeGemini => {
+    const upstream = h.upstreams[index];
+    if (upstream === undefined) throw new Error(`no upstream ${index}`);
+    return upstream;
+  };
+  const first = (): FakeGemini => relay(0);
+  const second = (): FakeGemini => relay(1);
 
   it('the client\'s own unknown path, answered by a bare 404, is the client\'s 404: no relay is blamed', async () => {
-    first.setDefault(html(404));
-    second.setDefault(html(404));
+    first().setDefault(html(404));
+    second().setDefault(html(404));
     for (let i = 0; i < 6; i++) {
-      const response = await rawRequest(proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' });
+      const response = await rawRequest(h.proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' });
       expect(response.status).toBe(404);
       expect(response.headers['content-type']).toContain('application/json');
       expect(JSON.parse(response.body)).toMatchObject({ error: { code: 404, details: [{ reason: 'GP_UPSTREAM_NOT_FOUND' }] } });
     }
     expect(await relays()).toEqual(['healthy', 'healthy']);
-    expect(first.requests.length + second.requests.length).toBe(6);
+    expect(first().requests.length + second().requests.length).toBe(6);
   });
 
   it('a relay that answers every path with a bare 404 is found out by a known-good call', async () => {
-    await proxy.close();
-    proxy = await startProxy({ keys: KEYS, relays: [first.url, second.url], settings: { probeIntervalMs: 3_600_000 } });
-    first.setDefault(html(404));
-    const response = await rawRequest(proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' });
+    await h.restart({ settings: { probeIntervalMs: 3_600_000 } });
+    first().setDefault(html(404));
+    const response = await rawRequest(h.proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' });
     expect(response.status).toBe(404);
-    await proxy.daemon.prober.settled();
-    expect(first.requests.map((request) => request.pathname)).toEqual(['/v1beta/models/gemini-2.5-flash:noSuchVerb', '/v1beta/models']);
+    await h.proxy.daemon.prober.settled();
+    expect(first().requests.map((request) => request.pathname)).toEqual(['/v1beta/models/gemini-2.5-flash:noSuchVerb', '/v1beta/models']);
     expect(await relays()).toEqual(['unhealthy', 'healthy']);
   });
 
   it('a relay that serves known-good calls stays healthy however many bad paths it refuses', async () => {
-    await proxy.close();
-    proxy = await startProxy({ keys: KEYS, relays: [first.url, second.url], settings: { probeIntervalMs: 3_600_000 } });
+    await h.restart({ settings: { probeIntervalMs: 3_600_000 } });
     const picky: Behaviour = (request, res) => (request.pathname.endsWith(':noSuchVerb') ? html(404) : gemini())(request, res);
-    first.setDefault(picky);
-    second.setDefault(picky);
+    first().setDefault(picky);
+    second().setDefault(picky);
     for (let i = 0; i < 6; i++) {
-      expect((await rawRequest(proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' })).status).toBe(404);
+      expect((await rawRequest(h.proxy.url, { method: 'POST', path: '/v1beta/models/gemini-2.5-flash:noSuchVerb', body: '{}' })).status).toBe(404);
     }
-    await proxy.daemon.prober.settled();
+    await h.proxy.daemon.prober.settled();
     expect(await relays()).toEqual(['healthy', 'healthy']);
     // One check per relay, however many bad paths: the rest wait a minute.
-    expect([...first.requests, ...second.requests].filter((request) => request.pathname === '/v1beta/models')).toHaveLength(2);
+    expect([...first().requests, ...second().requests].filter((request) => request.pathname === '/v1beta/models')).toHaveLength(2);
   });
 
   it('a bare 405 for a method Google does not serve is the client\'s 405', async () => {
-    first.setDefault(html(405));
-    const response = await rawRequest(proxy.url, { method: 'DELETE', path: '/v1beta/models' });
+    first().setDefault(html(405));
+    const response = await rawRequest(h.proxy.url, { method: 'DELETE', path: '/v1beta/models' });
     expect(response.status).toBe(405);
     expect(await relays()).toEqual(['healthy', 'healthy']);
   });
 
   it('a bare 404 for a path the proxy built blames the relay, and the next relay serves', async () => {
-    first.setDefault(html(404));
-    const client = new OpenAI({ apiKey: 'x', baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    first().setDefault(html(404));
+    const client = new OpenAI({ apiKey: 'x', baseURL: `${h.proxy.url}/v1`, maxRetries: 0 });
     const completion = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] });
     expect(completion.choices[0]?.message.content).toContain('Hello');
     expect(await relays()).toEqual(['unhealthy', 'healthy']);
   });
 
   it('a Google 404 JSON for an unknown model stays Google\'s answer', async () => {
-    first.next(fail('modelNotFound'));
-    const response = await generate(proxy.url, {}, '/v1beta/models/nope:generateContent');
+    first().next(fail('modelNotFound'));
+    const response = await generate(h.proxy.url, {}, '/v1beta/models/nope:generateContent');
     expect(response.status).toBe(404);
     expect(JSON.parse(response.body)).toEqual(FIXTURES.modelNotFound().body);
   });

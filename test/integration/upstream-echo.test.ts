@@ -6,11 +6,11 @@
 
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chunk, fail } from '../support/behaviours.js';
-import { FakeGemini, type Behaviour } from '../support/fake-gemini.js';
+import type { Behaviour } from '../support/fake-gemini.js';
 import { STREAM_PATH, generate, rawRequest, type RawResponse } from '../support/http.js';
-import { startProxy, type TestProxy } from '../support/proxy.js';
+import { withProxy } from '../support/harness.js';
 
 const KEY = `CANARY-${randomBytes(12).toString('hex')}`;
 
@@ -44,38 +44,27 @@ const echoErrorFrame = (pieces: number): Behaviour => (request, res) => {
 };
 
 describe('keys echoed by the upstream never reach the client', () => {
-  let upstream: FakeGemini;
-  let proxy: TestProxy;
-
-  beforeEach(async () => {
-    upstream = await FakeGemini.start();
-    proxy = await startProxy({ keys: [KEY], relays: [upstream.url] });
-  });
-
-  afterEach(async () => {
-    await proxy.close();
-    await upstream.close();
-  });
+  const h = withProxy({ keys: [KEY] });
 
   it.each([200, 400])('in a response header of a %i', async (status) => {
-    upstream.next(echoHeader(status));
-    const response = await generate(proxy.url);
+    h.upstream.next(echoHeader(status));
+    const response = await generate(h.proxy.url);
     expect(response.status).toBe(status);
     expect(response.headers['x-relay-debug']).toBe('served with key=[redacted]');
     expectClean(JSON.stringify(response));
   });
 
   it.each([1, 3, 17, 200])('in the error frame of a passed-through stream, in %i pieces', async (pieces) => {
-    upstream.next(echoErrorFrame(pieces));
-    const response = await rawRequest(proxy.url, { method: 'POST', path: STREAM_PATH, body: '{}' });
+    h.upstream.next(echoErrorFrame(pieces));
+    const response = await rawRequest(h.proxy.url, { method: 'POST', path: STREAM_PATH, body: '{}' });
     expect(response.body).toContain('partial');
     expect(response.body).toContain('Internal error for key [redacted]');
     expectClean(JSON.stringify(response));
   });
 
   it('in the error frame of an OpenAI stream', async () => {
-    upstream.next(echoErrorFrame(5));
-    const client = new OpenAI({ apiKey: 'x', baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    h.upstream.next(echoErrorFrame(5));
+    const client = new OpenAI({ apiKey: 'x', baseURL: `${h.proxy.url}/v1`, maxRetries: 0 });
     const stream = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }], stream: true });
     const error = await (async () => {
       for await (const _item of stream) { /* drain */ }
@@ -88,14 +77,14 @@ describe('keys echoed by the upstream never reach the client', () => {
   it('in an OpenAI answer\'s headers and in Google\'s error answer', async () => {
     const response: RawResponse[] = [];
     for (const behaviour of [echoHeader(200), echoHeader(400), (request: Parameters<Behaviour>[0], res: Parameters<Behaviour>[1]) => fail('apiKeyInvalid', request.key ?? '')(request, res)]) {
-      upstream.next(behaviour);
-      response.push(await rawRequest(proxy.url, {
+      h.upstream.next(behaviour);
+      response.push(await rawRequest(h.proxy.url, {
         method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }),
       }));
     }
     expect(response.map((item) => item.status)).toEqual([200, 400, 503]);
     expectClean(JSON.stringify(response));
-    expectClean(proxy.logs.raw.join('\n'));
+    expectClean(h.proxy.logs.raw.join('\n'));
   });
 });

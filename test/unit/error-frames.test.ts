@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scrubSecrets } from '../../src/log/scrub.js';
 import { ErrorFrameGuard } from '../../src/server/error-frames.js';
 
-const KEY = 'AIzaTEST-secret-key-0123456789abcdefghij';
+const KEY = 'TESTKEY-secret-canary-0123456789abcdefghij';
 const scrub = (text: string): string => scrubSecrets(text, [KEY]);
 
 /** Pushes every piece and collects what the guard wrote, then what it wrote at the end. */
