@@ -58,9 +58,4 @@ export class ClientAuth {
     }
     return matched;
   }
-
-  /** Whether the request may pass: no proxy key is configured, or it presents one. */
-  allows(headers: IncomingHttpHeaders, search: URLSearchParams): boolean {
-    return !this.required || this.identify(headers, search) !== undefined;
-  }
 }

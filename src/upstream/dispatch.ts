@@ -85,7 +85,6 @@ async function settle(result: Extract<AttemptResult, { ok: true }>, expect: Answ
   return read.ok ? { ok: true, status, headers, value: read.value } : { ok: false, outcome: { kind: 'bad-answer', code: read.code } };
 }
 
-
 export class Dispatcher {
   readonly #deps: DispatchDeps;
   readonly #limits: DispatchLimits;
@@ -168,29 +167,36 @@ export class Dispatcher {
         const { status, headers } = result;
         return 'value' in result ? { kind: 'json', status, headers, value: result.value } : { kind: 'success', status, headers, body: result.body };
       }
-      const verdict = this.#judge(result.outcome, request, trail);
-      rotator.apply(verdict, key, relay, request.scope);
-      if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
-      const { outcome } = result;
-      const status = outcome.kind === 'response' ? outcome.status : undefined;
-      const code = outcome.kind === 'response' ? undefined : outcome.code;
-      const condemned = verdict.oncePerRequest === true && verdict.key !== 'keep';
-      trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(condemned && { condemned }) });
-      const google = outcome.kind === 'response' && outcome.error !== undefined;
-      return {
-        kind: 'failure',
-        failure: {
-          verdict,
-          answer: google && result.answer ? { kind: 'answer', ...result.answer } : undefined,
-          bareStatus: google ? undefined : status,
-        },
-      };
+      return { kind: 'failure', failure: this.#fail(result, request, { key, relay }, { ...entry, trail }) };
     } catch (error) {
       // Aborted: the deadline passed or the client left. The trail still shows the attempt.
       const code = error instanceof ProxyError ? error.code : 'ABORTED';
       trail.push({ key: key.key.id, relay: relay.relay.id, code, verdict: 'aborted', ms: now() - started });
       throw error;
     }
+  }
+
+  /** Judges a failed attempt, applies the verdict to its key and relay, and writes its trail line. */
+  #fail(
+    result: Extract<AttemptResult, { ok: false }>,
+    request: UpstreamRequest,
+    { key, relay }: { key: KeyRecord; relay: RelayRecord },
+    { trail, ...entry }: { key: string; relay: string; ms: number; trail: AttemptTrail[] },
+  ): Failure {
+    const verdict = this.#judge(result.outcome, request, trail);
+    this.#deps.rotator.apply(verdict, key, relay, request.scope);
+    if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
+    const { outcome } = result;
+    const status = outcome.kind === 'response' ? outcome.status : undefined;
+    const code = outcome.kind === 'response' ? undefined : outcome.code;
+    const condemned = verdict.oncePerRequest === true && verdict.key !== 'keep';
+    trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(condemned && { condemned }) });
+    const google = outcome.kind === 'response' && outcome.error !== undefined;
+    return {
+      verdict,
+      answer: google && result.answer ? { kind: 'answer', ...result.answer } : undefined,
+      bareStatus: google ? undefined : status,
+    };
   }
 
   /**
