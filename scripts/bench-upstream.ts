@@ -29,8 +29,10 @@ const server = createServer((req, res) => {
       return;
     }
     const query = new URLSearchParams(url.split('?')[1] ?? '');
-    const count = Number(query.get('n') ?? 64);
-    const interval = Number(query.get('iv') ?? 20);
+    // Translated APIs build the upstream path themselves: without `n` and `iv` a stream is 16
+    // events at once, so their throughput measures the proxy, not this server's pauses.
+    const count = Number(query.get('n') ?? 16);
+    const interval = Number(query.get('iv') ?? 0);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     let sent = 0;
     const tick = (): void => {

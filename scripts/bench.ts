@@ -53,8 +53,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
-const CHAT = '/v1/chat/completions';
-const CHAT_BODY = JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hello' }] });
+const MESSAGES = [{ role: 'user', content: 'Hello' }];
+/** The translated routes measured, each streamed and not. */
+const TRANSLATED: readonly (readonly [name: string, path: string, body: string])[] = [
+  ['openai chat', '/v1/chat/completions', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES })],
+  ['openai chat stream', '/v1/chat/completions', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES, stream: true })],
+  ['ollama chat', '/api/chat', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES, stream: false })],
+  ['ollama chat stream', '/api/chat', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES })],
+];
+
+/** Whether the proxy serves `path` (an older build may not): one request before measuring. */
+async function served(base: string, path: string, body: string): Promise<boolean> {
+  const client = new Client(base);
+  const response = await client.request({ path, method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  await response.body.text();
+  await client.close();
+  return response.statusCode === 200;
+}
 
 async function throughput(base: string, connections: number, path = GENERATE, body = BODY): Promise<number> {
   const result = await autocannon({
@@ -124,10 +139,17 @@ async function main(): Promise<void> {
   const loadedRss = rssMb(pid);
   console.log(`throughput c=50     direct ${directRps.toFixed(0)} req/s, proxy ${proxyRps.toFixed(0)} req/s, ratio ${(proxyRps / directRps).toFixed(3)}`);
   console.log(`cpu per request     ${cpuPerRequest.toFixed(1)} µs (proxy process)`);
-  const cpuBeforeChat = cpuSeconds(pid);
-  const chatRps = await throughput(proxied, 50, CHAT, CHAT_BODY);
-  const cpuPerChat = ((cpuSeconds(pid) - cpuBeforeChat) / (chatRps * DURATION)) * 1e6;
-  console.log(`openai chat c=50    ${chatRps.toFixed(0)} req/s (ratio to pass-through ${(chatRps / proxyRps).toFixed(2)}), ${cpuPerChat.toFixed(1)} µs cpu per request`);
+  for (const [name, path, body] of TRANSLATED) {
+    const label = `${name} c=50`.padEnd(24);
+    if (!(await served(proxied, path, body))) {
+      console.log(`${label}not served`);
+      continue;
+    }
+    const cpuBeforeRoute = cpuSeconds(pid);
+    const rps = await throughput(proxied, 50, path, body);
+    const cpu = ((cpuSeconds(pid) - cpuBeforeRoute) / (rps * DURATION)) * 1e6;
+    console.log(`${label}${rps.toFixed(0)} req/s (ratio to pass-through ${(rps / proxyRps).toFixed(2)}), ${cpu.toFixed(1)} µs cpu per request`);
+  }
 
   const [directLatency = [], proxyLatency = []] = await paired([direct, proxied]);
   const added = (p: number): number => percentile(proxyLatency, p) - percentile(directLatency, p);

@@ -12,6 +12,11 @@ export const ERROR_CODES = {
   GP_UNAUTHORIZED: { status: 401, summary: 'a valid proxy key is required' },
   GP_NOT_FOUND: { status: 404, summary: 'no such route' },
   GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
+  /** Ollama's pull, push, create, copy, delete and blobs: the models are Google's, not the proxy's. */
+  GP_MODEL_MANAGEMENT: {
+    status: 403,
+    summary: 'gemini-proxy serves Gemini models from upstream: models cannot be pulled, pushed, created, copied or deleted here',
+  },
   GP_BODY_TOO_LARGE: { status: 413, summary: 'the request body is over the limit' },
   GP_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'form bodies are not forwarded; the Gemini API takes JSON' },
   GP_KEYS_COOLING: { status: 429, summary: 'every usable key is rate-limited' },

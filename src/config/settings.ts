@@ -37,6 +37,7 @@ export interface Settings {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   idleTimeoutMs: number;
+  keepaliveIntervalMs: number;
   maxBodyBytes: number;
   /** Request body bytes all requests together may hold at once. */
   maxInflightBodyBytes: number;
@@ -171,6 +172,12 @@ export const SETTINGS: SpecTable = {
     flag: 'idle-timeout', env: 'GEMINI_PROXY_IDLE_TIMEOUT', valueName: 'duration',
     defaultText: '5m', help: 'longest gap between two chunks of an upstream response body',
     parse: durationAtLeast(1),
+  },
+  keepaliveIntervalMs: {
+    flag: 'stream-keepalive', env: 'GEMINI_PROXY_STREAM_KEEPALIVE', valueName: 'duration',
+    defaultText: '15s',
+    help: 'while a translated stream is silent (the model thinking), send a frame clients ignore this often (0 turns it off)',
+    parse: parseDuration,
   },
   maxBodyBytes: {
     flag: 'max-body-size', env: 'GEMINI_PROXY_MAX_BODY_SIZE', valueName: 'size',

@@ -26,11 +26,12 @@ import { ImageFetcher } from './image-fetch.js';
 import { Metrics } from './metrics.js';
 import { ModelCatalog } from './model-catalog.js';
 import { geminiRoute } from './routes/gemini.js';
+import { ollamaRoutes } from './routes/ollama.js';
 import { openAiRoutes } from './routes/openai.js';
 import { opsRoutes } from './routes/ops.js';
 
 /** The protocols this build serves; the others are accepted names, served by later releases. */
-export const SERVED_PROTOCOLS = ['gemini', 'openai'] as const;
+export const SERVED_PROTOCOLS = ['gemini', 'openai', 'ollama'] as const;
 
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
@@ -119,22 +120,24 @@ export class Daemon {
   #routes(dispatcher: Dispatcher, metrics: Metrics, now: () => number): Route[] {
     const load = (): { inflight: number; streamsOpen: number } => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen });
     const routes = opsRoutes({ rotator: this.rotator, metrics, now, load });
-    const aliases = this.#config.modelAliases;
+    const config = this.#config;
+    const aliases = config.modelAliases;
+    const translated = {
+      dispatcher,
+      maxBodyBytes: config.maxBodyBytes,
+      imageFetcher: this.#imageFetcher,
+      scrub: this.#scrub,
+      keepaliveMs: config.keepaliveIntervalMs,
+      catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now),
+      aliases,
+      resolveModel: (name: string) => (Object.hasOwn(aliases, name) ? aliases[name] ?? name : name),
+      now,
+    };
     // OpenAI's routes come first: `/v1/models` is OpenAI's when both APIs are served.
-    if (this.#config.protocols.includes('openai')) {
-      routes.push(...openAiRoutes({
-        dispatcher,
-        catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now),
-        maxBodyBytes: this.#config.maxBodyBytes,
-        aliases,
-        resolveModel: (name) => (Object.hasOwn(aliases, name) ? aliases[name] ?? name : name),
-        imageFetcher: this.#imageFetcher,
-        scrub: this.#scrub,
-        now,
-      }));
-    }
-    if (this.#config.protocols.includes('gemini')) {
-      routes.push(geminiRoute({ dispatcher, maxBodyBytes: this.#config.maxBodyBytes, scrub: this.#scrub }));
+    if (config.protocols.includes('openai')) routes.push(...openAiRoutes(translated));
+    if (config.protocols.includes('ollama')) routes.push(...ollamaRoutes(translated));
+    if (config.protocols.includes('gemini')) {
+      routes.push(geminiRoute({ dispatcher, maxBodyBytes: config.maxBodyBytes, scrub: this.#scrub }));
     }
     return routes;
   }

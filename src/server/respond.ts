@@ -5,6 +5,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
+import { ollamaErrorBody } from '../protocols/ollama/errors.js';
 import { openAiErrorBody } from '../protocols/openai/errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
 import type { ErrorFrameGuard } from './error-frames.js';
@@ -15,6 +16,7 @@ export type ErrorRenderer = (error: ProxyError) => string;
 const RENDERERS: Partial<Record<RouteProtocol, ErrorRenderer>> = {
   gemini: geminiErrorBody,
   openai: openAiErrorBody,
+  ollama: ollamaErrorBody,
   ops: (error) => JSON.stringify({ error: { code: error.code, message: error.message } }),
 };
 

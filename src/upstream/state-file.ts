@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { isObject } from '../protocols/json.js';
+import { isObject } from '../protocols/shared/json.js';
 import type { Rotator, SavedKeyState } from './rotator.js';
 
 const FORMAT = 'gemini-proxy-state';

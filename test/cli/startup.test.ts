@@ -109,8 +109,8 @@ describe('gemini-proxy: starting', () => {
     it('protocol: the environment beats the INI file', async () => {
       workspace().write('gp.ini', 'protocol = openai\nport = 0\n');
       const line = await listeningWith(['--config', 'gp.ini'], { GEMINI_PROXY_PROTOCOL: 'ollama' });
-      expect(line.protocols).toEqual([]);
-      expect(line.notYetAvailable).toEqual(['ollama']);
+      expect(line.protocols).toEqual(['ollama']);
+      expect(line.notYetAvailable).toBeUndefined();
     });
 
     it('protocol: the command line beats the environment and the INI file', async () => {

@@ -1,7 +1,8 @@
 /** OpenAI content (a string or parts) → Gemini parts: text, images, audio, files (wire-formats §2.3). */
 
 import { describe, expect, it } from 'vitest';
-import { contentParts, isBase64, textOf } from '../../src/protocols/openai/content.js';
+import { contentParts, textOf } from '../../src/protocols/openai/content.js';
+import { isBase64 } from '../../src/protocols/shared/media.js';
 import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { dataUrl, GIF, JPEG, MP3, NOT_AN_IMAGE, PDF, PNG, WAV, WEBP } from '../fixtures/openai-requests/media.js';
 

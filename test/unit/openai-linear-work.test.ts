@@ -9,7 +9,7 @@ import { GeminiSseParser } from '../../src/protocols/gemini/sse.js';
 import { translateEmbeddingsRequest } from '../../src/protocols/openai/embeddings.js';
 import { translateChatRequest } from '../../src/protocols/openai/request.js';
 import { toChatCompletion } from '../../src/protocols/openai/response.js';
-import { cleanSchema } from '../../src/protocols/openai/schema.js';
+import { cleanSchema } from '../../src/protocols/shared/schema.js';
 import { ChatStreamTranslator } from '../../src/protocols/openai/stream.js';
 import { testContext } from '../fixtures/openai/context.js';
 import { dataUrl, PNG } from '../fixtures/openai-requests/media.js';

@@ -1,8 +1,8 @@
 /** OpenAI messages → Gemini contents and systemInstruction (wire-formats §2.3, §4.3). */
 
 import { describe, expect, it } from 'vitest';
-import { SKIP_SIGNATURE, translateMessages } from '../../src/protocols/openai/messages.js';
-import { encodeToolCallId, signatureFromToolCallId } from '../../src/protocols/openai/tool-call-id.js';
+import { translateMessages } from '../../src/protocols/openai/messages.js';
+import { encodeToolCallId, signatureFromToolCallId, SKIP_SIGNATURE } from '../../src/protocols/shared/signature.js';
 import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { SIGNATURE, SIGNATURE_IN_ID } from '../fixtures/openai/context.js';
 

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { toOpenAiModels } from '../../src/protocols/openai/models.js';
-import { IGNORED_FIELDS, resolveModelName, translateChatRequest } from '../../src/protocols/openai/request.js';
+import { IGNORED_FIELDS, translateChatRequest } from '../../src/protocols/openai/request.js';
+import { resolveModelName } from '../../src/protocols/shared/model-name.js';
 import { BAD_REQUEST_CASES, proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { REQUEST_CASES, resolve } from '../fixtures/openai-requests/chat-requests.js';
 import { PARAM_CASES } from '../fixtures/openai-requests/param-requests.js';

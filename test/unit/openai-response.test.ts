@@ -1,10 +1,9 @@
 /** Gemini GenerateContentResponse → OpenAI chat.completion (wire-formats §2.4, §4.1, §4.2). */
 
 import { describe, expect, it } from 'vitest';
-import {
-  candidateIndex, mapFinishReason, readPart, toChatCompletion, toToolCall, toUsage,
-} from '../../src/protocols/openai/response.js';
-import { signatureFromToolCallId } from '../../src/protocols/openai/tool-call-id.js';
+import { candidateIndex, readPart } from '../../src/protocols/gemini/answer-parts.js';
+import { mapFinishReason, toChatCompletion, toToolCall, toUsage } from '../../src/protocols/openai/response.js';
+import { signatureFromToolCallId } from '../../src/protocols/shared/signature.js';
 import { COMPLETION_CASES } from '../fixtures/openai/chat-completions.js';
 import { SIGNATURE, testContext } from '../fixtures/openai/context.js';
 

@@ -125,6 +125,7 @@ describe('defaultSettings', () => {
       connectTimeoutMs: 10_000,
       headersTimeoutMs: 600_000,
       idleTimeoutMs: 300_000,
+      keepaliveIntervalMs: 15_000,
       maxBodyBytes: 20 * 1024 * 1024,
       maxInflightBodyBytes: 256 * 1024 * 1024,
       rateLimit: undefined,

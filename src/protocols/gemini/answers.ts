@@ -5,7 +5,7 @@
  * let everything else through; each runs in one pass without copying. Pure.
  */
 
-import { isObject, withinDepth } from '../json.js';
+import { isObject, withinDepth } from '../shared/json.js';
 import type { BatchEmbedContentsResponse, GenerateContentResponse, ListModelsResponse } from './types.js';
 
 /**

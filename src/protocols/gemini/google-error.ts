@@ -3,7 +3,7 @@
  * array-wrapped) into the few fields the error policy needs. Pure; tolerant of any input.
  */
 
-import { isObject, type Json } from '../json.js';
+import { isObject, type Json } from '../shared/json.js';
 
 /** What the policy needs from a Google error body. */
 export interface GoogleError {

@@ -11,7 +11,7 @@
  * so the cost is linear in the body however it is chunked.
  */
 
-import { isObject } from '../json.js';
+import { isObject } from '../shared/json.js';
 import { parseGoogleError } from './google-error.js';
 import type { GenerateContentResponse } from './types.js';
 

@@ -126,6 +126,8 @@ export interface Model {
   inputTokenLimit?: number;
   outputTokenLimit?: number;
   supportedGenerationMethods?: string[];
+  /** Whether the model thinks (Gemini's Model resource says so). */
+  thinking?: boolean;
 }
 
 export interface ListModelsResponse {

@@ -4,53 +4,13 @@
  */
 
 import type { Part } from '../gemini/types.js';
-import { badRequest, isObject, readString } from './read.js';
+import { imageMimeType, isBase64, type ImageLink } from '../shared/media.js';
+import { badRequest, isObject, readString } from '../shared/read.js';
 
 const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)((?:;[^,;]*)*);base64,/i;
-/** Base64 characters (line breaks allowed, as MIME wraps them), padding aside. */
-const BASE64_BODY = /^[A-Za-z0-9+/\r\n]*$/;
-
-const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc']);
-const HEIF_BRANDS = new Set(['mif1', 'msf1']);
-
-/**
- * The image type read from the first bytes (formats Gemini takes), or undefined. The bytes
- * decide, not the declared type: `image/jpg` or a video labelled `image/png` would be refused
- * upstream, after a key was used.
- */
-export function imageMimeType(head: Buffer): string | undefined {
-  const ascii = (from: number, to: number): string => head.subarray(from, to).toString('latin1');
-  if (head.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]))) return 'image/png';
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
-  if (ascii(0, 3) === 'GIF') return 'image/gif';
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  // ISO media files all start with `ftyp`; the brand after it tells an image from a video.
-  if (ascii(4, 8) === 'ftyp' && HEIC_BRANDS.has(ascii(8, 12))) return 'image/heic';
-  if (ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'image/heif';
-  return undefined;
-}
-
-/** An http(s) image link, left for the caller to fetch into `part` (when fetching is on). */
-export interface ImageLink {
-  readonly part: Part;
-  readonly url: string;
-  readonly param: string;
-}
-
 interface DataUrl {
   mimeType: string;
   data: string;
-}
-
-/**
- * Whether `data` is base64: its characters, then at most two `=`, then whitespace. Checked in
- * pieces: one pattern for all of it (`[…\r\n]*={0,2}\s*$`) backtracks quadratically over line
- * breaks, which both parts match (a million of them froze the event loop for minutes).
- */
-export function isBase64(data: string): boolean {
-  let end = data.trimEnd().length;
-  for (let pads = 0; pads < 2 && data[end - 1] === '='; pads += 1) end -= 1;
-  return BASE64_BODY.test(data.slice(0, end));
 }
 
 function parseDataUrl(url: string, param: string): DataUrl {

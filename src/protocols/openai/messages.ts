@@ -5,12 +5,12 @@
  */
 
 import type { Content, Part } from '../gemini/types.js';
-import { contentParts, textOf, type ImageLink } from './content.js';
-import { badRequest, checkDepth, isObject, readArray, readString, type Json } from './read.js';
-import { signatureFromToolCallId } from './tool-call-id.js';
-
-/** Google's documented stand-in when a function call in history has no signature of its own. */
-export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+import type { ImageLink } from '../shared/media.js';
+import { contentParts, textOf } from './content.js';
+import { badRequest, isObject, readArray, readString, type Json } from '../shared/read.js';
+import { signatureFromToolCallId, SKIP_SIGNATURE } from '../shared/signature.js';
+import { functionArguments, toolResult } from '../shared/tools.js';
+import { appendTurn } from '../shared/turns.js';
 
 export interface TranslatedMessages {
   contents: Content[];
@@ -32,27 +32,13 @@ interface State {
   readonly imageLinks: ImageLink[] | undefined;
 }
 
-function push(state: State, role: 'user' | 'model', parts: Part[]): void {
-  if (parts.length === 0) return;
-  const last = state.contents.at(-1);
-  // Gemini wants turns to alternate; adjacent messages of one role become one turn. The turn's
-  // list grows in place (copying it per message would be quadratic), one part at a time (a
-  // spread into push() overflows the stack with enough parts).
-  if (last?.role !== role) {
-    state.contents.push({ role, parts });
-    return;
-  }
-  const turn = (last.parts ??= []);
-  for (const part of parts) turn.push(part);
-}
-
 function toolCallPart(call: unknown, param: string, state: State): Part {
   if (!isObject(call) || !isObject(call['function'])) throw badRequest(param, `${param} must be a function tool call`);
   const fn = call['function'];
   const name = readString(fn['name'], `${param}.function.name`);
   if (!name) throw badRequest(`${param}.function.name`, `${param}.function.name is required`);
   const id = readString(call['id'], `${param}.id`) ?? '';
-  const args = parseArguments(fn['arguments'], `${param}.function.arguments`);
+  const args = functionArguments(fn['arguments'], `${param}.function.arguments`);
   if (id) state.callNames.set(id, name);
   const extra = isObject(call['extra_content']) && isObject(call['extra_content']['google'])
     ? readString(call['extra_content']['google']['thought_signature'], `${param}.extra_content.google.thought_signature`)
@@ -61,21 +47,6 @@ function toolCallPart(call: unknown, param: string, state: State): Part {
     functionCall: { name, args },
     thoughtSignature: extra ?? signatureFromToolCallId(id) ?? SKIP_SIGNATURE,
   };
-}
-
-function parseArguments(value: unknown, param: string): Record<string, unknown> {
-  if (value === undefined || value === null || value === '') return {};
-  if (isObject(value)) return value;
-  if (typeof value !== 'string') throw badRequest(param, `${param} must be a JSON string`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw badRequest(param, `${param} is not valid JSON`);
-  }
-  if (!isObject(parsed)) throw badRequest(param, `${param} must encode a JSON object`);
-  checkDepth(parsed, param);
-  return parsed;
 }
 
 function assistantParts(message: Json, param: string, state: State): Part[] {
@@ -97,14 +68,7 @@ function functionResponsePart(message: Json, param: string, state: State): Part 
     throw badRequest(`${param}.tool_call_id`, `${param}.tool_call_id does not match a tool call of an earlier assistant message`);
   }
   const text = textOf(message['content'] ?? '', `${param}.content`, false);
-  let output: unknown = text;
-  try {
-    output = JSON.parse(text);
-  } catch {
-    // Plain text stays text.
-  }
-  checkDepth(output, `${param}.content`);
-  return { functionResponse: { name, response: isObject(output) ? output : { output } } };
+  return { functionResponse: { name, response: toolResult(text, `${param}.content`) } };
 }
 
 function translateOne(message: unknown, index: number, state: State): void {
@@ -122,11 +86,11 @@ function translateOne(message: unknown, index: number, state: State): void {
       return;
     }
     case 'user':
-      return push(state, 'user', contentParts(message['content'], `${param}.content`, state.imageLinks));
+      return appendTurn(state.contents, 'user', contentParts(message['content'], `${param}.content`, state.imageLinks));
     case 'assistant':
-      return push(state, 'model', assistantParts(message, param, state));
+      return appendTurn(state.contents, 'model', assistantParts(message, param, state));
     default:
-      return push(state, 'user', [functionResponsePart(message, param, state)]);
+      return appendTurn(state.contents, 'user', [functionResponsePart(message, param, state)]);
   }
 }
 

@@ -4,28 +4,12 @@
  */
 
 import type { GenerationConfig, ThinkingConfig, Tool, ToolConfig } from '../gemini/types.js';
-import { badRequest, isObject, readArray, readBoolean, readNumber, readObject, readString, type Json } from './read.js';
-import { cleanSchema } from './schema.js';
-import { SchemaBudget } from './schema-budget.js';
-
-/** Gemini's rule for function names: a letter or `_`, then up to 127 of `[a-zA-Z0-9_.:-]`. */
-const FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
-
-/** Thinking budgets for 2.x models by effort (the convention Google's compat layer uses). */
-const BUDGETS: Readonly<Record<string, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 24576, max: 24576 };
-/** Gemini 3 takes levels instead of budgets; it cannot turn thinking off. */
-const LEVELS: Readonly<Record<string, NonNullable<ThinkingConfig['thinkingLevel']>>> = {
-  none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', xhigh: 'HIGH', max: 'HIGH',
-};
-
-function stopSequences(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  const list = typeof value === 'string' ? [value] : readArray(value, 'stop');
-  if (!list?.every((item) => typeof item === 'string' && item !== '')) {
-    throw badRequest('stop', 'stop must be a non-empty string or an array of non-empty strings');
-  }
-  return list as string[];
-}
+import { badRequest, isObject, readArray, readBoolean, readNumber, readObject, readString, type Json } from '../shared/read.js';
+import { compact, stopSequences } from '../shared/generation.js';
+import { cleanSchema } from '../shared/schema.js';
+import { functionTools } from '../shared/tools.js';
+import { isEffort, isThinkingLevel, thinkingForEffort } from '../shared/thinking.js';
+import { SchemaBudget } from '../shared/schema-budget.js';
 
 function responseFormat(value: unknown, schemaBudget: SchemaBudget): Pick<GenerationConfig, 'responseMimeType' | 'responseJsonSchema'> {
   const format = readObject(value, 'response_format');
@@ -49,20 +33,17 @@ function thinking(body: Json, model: string): ThinkingConfig | undefined {
   const explicit = readObject(google?.['thinking_config'], 'google.thinking_config');
   const config: ThinkingConfig = {};
   if (effort !== undefined) {
-    if (BUDGETS[effort] === undefined) throw badRequest('reasoning_effort', 'reasoning_effort must be none, minimal, low, medium, high, xhigh or max');
-    if (/gemini-3/.test(model)) config.thinkingLevel = LEVELS[effort];
-    // 2.5 Pro cannot stop thinking: "none" asks for its smallest budget instead.
-    else if (effort === 'none' && /2\.5-pro/.test(model)) config.thinkingBudget = 128;
-    else config.thinkingBudget = BUDGETS[effort];
+    if (!isEffort(effort)) throw badRequest('reasoning_effort', 'reasoning_effort must be none, minimal, low, medium, high, xhigh or max');
+    Object.assign(config, thinkingForEffort(effort, model));
   }
   const budget = readNumber(explicit?.['thinking_budget'], 'google.thinking_config.thinking_budget', { integer: true, min: -1 });
   if (budget !== undefined) config.thinkingBudget = budget;
   const level = readString(explicit?.['thinking_level'], 'google.thinking_config.thinking_level')?.toUpperCase();
   if (level !== undefined) {
-    if (!Object.values(LEVELS).includes(level as NonNullable<ThinkingConfig['thinkingLevel']>)) {
+    if (!isThinkingLevel(level)) {
       throw badRequest('google.thinking_config.thinking_level', 'thinking_level must be minimal, low, medium or high');
     }
-    config.thinkingLevel = level as NonNullable<ThinkingConfig['thinkingLevel']>;
+    config.thinkingLevel = level;
   }
   const include = readBoolean(explicit?.['include_thoughts'], 'google.thinking_config.include_thoughts');
   if (include !== undefined) config.includeThoughts = include;
@@ -81,7 +62,7 @@ export function generationConfig(body: Json, model: string, schemaBudget = new S
     topP: readNumber(body['top_p'], 'top_p', { min: 0, max: 1 }),
     topK: readNumber(body['top_k'], 'top_k', { integer: true, min: 1 }),
     maxOutputTokens: maxTokens,
-    stopSequences: stopSequences(body['stop']),
+    stopSequences: stopSequences(body['stop'], 'stop'),
     candidateCount: readNumber(body['n'], 'n', { integer: true, min: 1, max: 8 }),
     seed: readNumber(body['seed'], 'seed', { integer: true, min: -(2 ** 31), max: 2 ** 31 - 1 }),
     presencePenalty: readNumber(body['presence_penalty'], 'presence_penalty', { min: -2, max: 2 }),
@@ -89,27 +70,7 @@ export function generationConfig(body: Json, model: string, schemaBudget = new S
     ...responseFormat(body['response_format'], schemaBudget),
     thinkingConfig: thinking(body, model),
   };
-  // proto3 JSON: leave unset fields out rather than send nulls.
-  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as GenerationConfig;
-}
-
-function declaration(value: unknown, param: string, schemaBudget: SchemaBudget): NonNullable<Tool['functionDeclarations']>[number] {
-  const fn = isObject(value) ? readObject(value['type'] === 'function' ? value['function'] : value, `${param}.function`) : undefined;
-  if (!isObject(value) || (value['type'] !== undefined && value['type'] !== 'function') || fn === undefined) {
-    throw badRequest(param, `${param} must be a function tool ({type: "function", function: {name, parameters}})`);
-  }
-  const name = readString(fn['name'], `${param}.function.name`) ?? '';
-  if (!FUNCTION_NAME.test(name)) {
-    throw badRequest(`${param}.function.name`, `${param}.function.name must start with a letter or _ and hold up to 128 of a-z A-Z 0-9 _ . : -`);
-  }
-  const description = readString(fn['description'], `${param}.function.description`);
-  const where = `${param}.function.parameters`;
-  const parameters = readObject(fn['parameters'], where);
-  return {
-    name,
-    ...(description && { description }),
-    ...(parameters && { parametersJsonSchema: cleanSchema(parameters, where, schemaBudget) }),
-  };
+  return compact(config);
 }
 
 /**
@@ -119,8 +80,7 @@ function declaration(value: unknown, param: string, schemaBudget: SchemaBudget):
 export function tools(body: Json, schemaBudget = new SchemaBudget()): Tool[] | undefined {
   const modern = readArray(body['tools'], 'tools') ?? [];
   const [list, param] = modern.length > 0 ? [modern, 'tools'] : [readArray(body['functions'], 'functions') ?? [], 'functions'];
-  if (list.length === 0) return undefined;
-  return [{ functionDeclarations: list.map((item, index) => declaration(item, `${param}[${index}]`, schemaBudget)) }];
+  return functionTools(list, param, schemaBudget);
 }
 
 function namedChoice(value: Json, param: string): ToolConfig {

@@ -4,11 +4,12 @@
  */
 
 import type { GenerateContentRequest } from '../gemini/types.js';
-import type { ImageLink } from './content.js';
+import type { ImageLink } from '../shared/media.js';
 import { translateMessages } from './messages.js';
 import { generationConfig, toolConfig, tools } from './params.js';
-import { badRequest, readBoolean, readObject, readString, type Json } from './read.js';
-import { SchemaBudget } from './schema-budget.js';
+import { readBoolean, readObject, type Json } from '../shared/read.js';
+import { resolveModelName, type ModelResolver } from '../shared/model-name.js';
+import { SchemaBudget } from '../shared/schema-budget.js';
 
 /**
  * Fields accepted and knowingly ignored: Gemini has no equivalent. Everything else the proxy
@@ -20,11 +21,6 @@ export const IGNORED_FIELDS = [
   'modalities', 'audio', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
   'web_search_options', 'verbosity', 'logprobs', 'top_logprobs',
 ] as const;
-
-/** A model name from a client: `models/` prefix dropped, then the alias map applied. */
-export type ModelResolver = (name: string) => string;
-
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface ChatRequest {
   /** The Gemini model id (no `models/` prefix). */
@@ -42,15 +38,6 @@ export interface ChatRequest {
 export interface ChatOptions {
   /** Accept http(s) image links (the caller fetches them); otherwise they are a 400. */
   readonly fetchImageUrls?: boolean;
-}
-
-/** Resolves and checks a model name (it becomes part of the upstream path). */
-export function resolveModelName(value: unknown, resolve: ModelResolver): { model: string; requested: string } {
-  const requested = readString(value, 'model');
-  if (!requested) throw badRequest('model', 'model is required');
-  const model = resolve(requested.replace(/^models\//, ''));
-  if (!MODEL_NAME.test(model)) throw badRequest('model', 'model must be a Gemini model id such as gemini-2.5-flash');
-  return { model, requested };
 }
 
 export function translateChatRequest(body: Json, resolve: ModelResolver, options: ChatOptions = {}): ChatRequest {

@@ -17,10 +17,10 @@
  *   reason, index or token count of the wrong kind counts as absent.
  */
 
-import { isIndex, isPart } from '../gemini/answers.js';
-import type { Candidate, FunctionCall, GenerateContentResponse, Part, UsageMetadata } from '../gemini/types.js';
-import { isObject } from '../json.js';
-import { encodeToolCallId } from './tool-call-id.js';
+import { candidateIndex, candidatesOf, partsOf, promptBlocked, readPart, tokenCounts, type FunctionCallPart } from '../gemini/answer-parts.js';
+import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
+import { isObject } from '../shared/json.js';
+import { encodeToolCallId } from '../shared/signature.js';
 import type { ChatCompletion, ChatMessageOut, ChatToolCall, ChatUsage, CompletionContext, FinishReason } from './types.js';
 
 type Choice = ChatCompletion['choices'][number];
@@ -54,67 +54,14 @@ export function mapFinishReason(reason: unknown, hasToolCalls: boolean): FinishR
  * the total is recomputed so it always equals prompt + completion. Absent counts are 0.
  */
 export function toUsage(usage: unknown): ChatUsage {
-  const count = (name: keyof UsageMetadata): number => {
-    const value: unknown = isObject(usage) ? usage[name] : undefined;
-    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-  };
-  const prompt = count('promptTokenCount') + count('toolUsePromptTokenCount');
-  const reasoning = count('thoughtsTokenCount');
-  const completion = count('candidatesTokenCount') + reasoning;
+  const { prompt, completion, reasoning, cached } = tokenCounts(usage);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: count('cachedContentTokenCount') },
+    prompt_tokens_details: { cached_tokens: cached },
     completion_tokens_details: { reasoning_tokens: reasoning },
   };
-}
-
-/** The OpenAI choice index of a candidate; proto3 omits `index` when it is 0. */
-export function candidateIndex(candidate: Candidate, position: number): number {
-  return isIndex(candidate.index) ? candidate.index : position;
-}
-
-/** The candidates that are objects, each with its position in the list. */
-export function candidatesOf(response: GenerateContentResponse): [Candidate, number][] {
-  const list: unknown = isObject(response) ? response.candidates : undefined;
-  if (!Array.isArray(list)) return [];
-  const candidates: [Candidate, number][] = [];
-  list.forEach((candidate: unknown, position) => {
-    if (isObject(candidate)) candidates.push([candidate, position]);
-  });
-  return candidates;
-}
-
-/** A candidate's parts, or none when its content is not an object holding a list. */
-export function partsOf(candidate: Candidate): readonly unknown[] {
-  const content: unknown = candidate.content;
-  const parts = isObject(content) ? content['parts'] : undefined;
-  return Array.isArray(parts) ? parts : [];
-}
-
-/** Whether the prompt was blocked (Gemini then sends no candidates). */
-export function promptBlocked(response: GenerateContentResponse): boolean {
-  const feedback: unknown = isObject(response) ? response.promptFeedback : undefined;
-  return isObject(feedback) && typeof feedback['blockReason'] === 'string';
-}
-
-export type FunctionCallPart = Part & { functionCall: FunctionCall };
-
-/** What one part contributes to the answer; undefined for parts OpenAI has no place for. */
-export type PartContent = { kind: 'call'; part: FunctionCallPart } | { kind: 'text' | 'thought'; text: string };
-
-function hasFunctionCall(part: Part): part is FunctionCallPart {
-  return part.functionCall !== undefined;
-}
-
-/** What a part contributes; undefined for parts OpenAI has no place for, or not well formed. */
-export function readPart(value: unknown): PartContent | undefined {
-  if (!isPart(value)) return undefined;
-  const part = value as Part;
-  if (hasFunctionCall(part)) return { kind: 'call', part };
-  if (typeof part.text !== 'string') return undefined;
-  return { kind: part.thought === true ? 'thought' : 'text', text: part.text };
 }
 
 /**

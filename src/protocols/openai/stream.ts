@@ -19,10 +19,11 @@
  */
 
 import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
-import { isObject } from '../json.js';
-import {
-  candidateIndex, candidatesOf, mapFinishReason, partsOf, promptBlocked, readPart, toToolCall, toUsage, type FunctionCallPart,
-} from './response.js';
+import { isObject } from '../shared/json.js';
+import { candidateIndex, candidatesOf, partsOf, promptBlocked, readPart, type FunctionCallPart } from '../gemini/answer-parts.js';
+import { mapFinishReason, toToolCall, toUsage } from './response.js';
+import { sseEvent, type StreamFailure, type StreamTranslation } from '../shared/stream.js';
+import { typeFor } from './errors.js';
 import type { ChatCompletionChunk, ChunkDelta, ChunkToolCall, CompletionContext, FinishReason } from './types.js';
 
 type ChunkChoice = ChatCompletionChunk['choices'][number];
@@ -155,4 +156,41 @@ export class ChatStreamTranslator {
     if (this.#options.includeUsage) chunk.usage = null;
     return chunk;
   }
+}
+
+/** The chunks framed as Server-Sent Events, ending with `data: [DONE]` as OpenAI's do. */
+export class ChatStream implements StreamTranslation {
+  readonly contentType = 'text/event-stream; charset=utf-8';
+  readonly #translator: ChatStreamTranslator;
+
+  constructor(ctx: CompletionContext, options: StreamOptions) {
+    this.#translator = new ChatStreamTranslator(ctx, options);
+  }
+
+  get truncated(): boolean {
+    return this.#translator.truncated;
+  }
+
+  push(response: GenerateContentResponse): string {
+    return frames(this.#translator.push(response));
+  }
+
+  finish(): string {
+    return `${frames(this.#translator.finish())}data: [DONE]\n\n`;
+  }
+
+  fail({ message, code, status }: StreamFailure): string {
+    return sseEvent({ error: { message, type: typeFor(status), param: null, code } });
+  }
+
+  /** An SSE comment: every SSE parser skips it. */
+  keepAlive(): string {
+    return ': keep-alive\n\n';
+  }
+}
+
+function frames(chunks: readonly ChatCompletionChunk[]): string {
+  let text = '';
+  for (const chunk of chunks) text += sseEvent(chunk);
+  return text;
 }

@@ -5,41 +5,26 @@
 
 import { randomBytes } from 'node:crypto';
 import { ProxyError } from '../../errors.js';
-import type { BatchEmbedContentsResponse, GenerateContentResponse } from '../../protocols/gemini/types.js';
-import { isBatchEmbedContentsResponse, isGenerateContentResponse } from '../../protocols/gemini/answers.js';
-import { parseGoogleError } from '../../protocols/gemini/google-error.js';
-import { quotaScope } from '../../protocols/gemini/paths.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
 import { toOpenAiModels } from '../../protocols/openai/models.js';
-import { parseJsonObject } from '../../protocols/openai/read.js';
-import { translateChatRequest, type ModelResolver } from '../../protocols/openai/request.js';
+import { translateChatRequest } from '../../protocols/openai/request.js';
 import { toChatCompletion } from '../../protocols/openai/response.js';
+import { ChatStream } from '../../protocols/openai/stream.js';
 import type { CompletionContext } from '../../protocols/openai/types.js';
-import type { AnswerCheck, UpstreamRequest } from '../../upstream/attempt.js';
-import type { Dispatcher, JsonResult, StreamResult, UpstreamAnswer } from '../../upstream/dispatch.js';
-import { holdMore, readBody } from '../body.js';
+import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
-import type { ImageFetcher } from '../image-fetch.js';
 import type { ModelCatalog } from '../model-catalog.js';
-import { fetchImageLinks } from './openai-images.js';
-import { sendBody, sendJson } from '../respond.js';
+import { embedBatches, generate, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { sendJson } from '../respond.js';
 import type { Route } from '../router.js';
-import { streamChat } from './openai-stream.js';
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
 const PREFIXES = ['/v1', '/openai/v1'];
 
-export interface OpenAiRouteDeps {
-  readonly dispatcher: Dispatcher;
+export interface OpenAiRouteDeps extends PipelineDeps {
   readonly catalog: ModelCatalog;
-  readonly maxBodyBytes: number;
   readonly aliases: Readonly<Record<string, string>>;
   readonly resolveModel: ModelResolver;
-  /** Present when `--fetch-image-urls` is on. */
-  readonly imageFetcher: ImageFetcher | undefined;
-  /** Removes every known secret from text that came from upstream (stream error frames). */
-  readonly scrub: (text: string) => string;
   readonly now: () => number;
 }
 
@@ -48,73 +33,26 @@ function newToken(): string {
   return randomBytes(12).toString('base64url');
 }
 
-/** Google's error answer, in OpenAI's envelope and with Google's status. */
-function sendUpstreamError(ctx: RequestContext, answer: UpstreamAnswer): void {
-  const text = answer.body.toString('utf8');
-  const body = fromGoogleError(answer.status, parseGoogleError(text), `upstream answered ${answer.status}`);
-  // The proxy already tried its keys and relays; the SDK's own retries would only repeat that.
-  const noRetry = answer.status >= 500 ? { 'x-should-retry': 'false' } : {};
-  sendBody(ctx.res, answer.status, { 'content-type': 'application/json; charset=utf-8', ...noRetry }, JSON.stringify(body));
-}
-
-/** The Gemini request, its body counted against the body budget with the client's. */
-function upstreamRequest(ctx: RequestContext, model: string, verb: string, body: unknown): UpstreamRequest & { expect?: undefined } {
-  ctx.model = model;
-  const path = `/v1beta/models/${model}:${verb}`;
-  const scope = quotaScope(model, verb.split('?')[0] ?? verb);
-  const bytes = Buffer.from(JSON.stringify(body));
-  holdMore(ctx, bytes.length);
-  return { method: 'POST', path, headers: JSON_HEADERS, body: bytes, scope, clientPath: false };
-}
-
-/** A streamed call: the body is passed on as it arrives. */
-function stream(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown): Promise<StreamResult | UpstreamAnswer> {
-  return deps.dispatcher.send(upstreamRequest(ctx, model, verb, body), ctx.signal, ctx.attempts);
-}
-
-/** A non-streamed call: the answer is read and checked inside the retry loop, within the budget. */
-function call(ctx: RequestContext, deps: OpenAiRouteDeps, model: string, verb: string, body: unknown, expect: AnswerCheck): Promise<JsonResult | UpstreamAnswer> {
-  const request = { ...upstreamRequest(ctx, model, verb, body), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
-  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
-}
-
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
-  const raw = await readBody(ctx, deps.maxBodyBytes);
-  ctx.bytesIn = raw.length;
-  const json = parseJsonObject(raw);
-  const request = translateChatRequest(json, deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
-  if (deps.imageFetcher) await fetchImageLinks(ctx, request.imageLinks, deps.imageFetcher, deps.maxBodyBytes);
-  const completion = (): CompletionContext => ({
+  const request = translateChatRequest(await readJson(ctx, deps), deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
+  const completion: CompletionContext = {
     id: `chatcmpl-${newToken()}`,
     created: Math.floor(deps.now() / 1000),
     model: request.requestedModel,
     newToken,
+  };
+  const { includeUsage, includeReasoning } = request;
+  await generate(ctx, deps, request, {
+    answer: (response) => toChatCompletion(response, completion, { includeReasoning }),
+    stream: () => new ChatStream(completion, { includeUsage, includeReasoning }),
+    upstreamError: fromGoogleError,
   });
-  if (request.stream) {
-    const result = await stream(ctx, deps, request.model, 'streamGenerateContent?alt=sse', request.body);
-    if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-    return streamChat(ctx, result.body, completion(), request, deps.scrub);
-  }
-  const result = await call(ctx, deps, request.model, 'generateContent', request.body, isGenerateContentResponse);
-  if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-  const response = result.value as GenerateContentResponse;
-  sendJson(ctx.res, 200, toChatCompletion(response, completion(), { includeReasoning: request.includeReasoning }));
 }
 
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
-  const raw = await readBody(ctx, deps.maxBodyBytes);
-  ctx.bytesIn = raw.length;
-  const json = parseJsonObject(raw);
-  const request = translateEmbeddingsRequest(json, deps.resolveModel);
-  const responses: BatchEmbedContentsResponse[] = [];
-  // One batch after another: a large document uses the keys in turn, not all at once.
-  for (const batch of request.batches) {
-    const expect = (value: unknown): boolean => isBatchEmbedContentsResponse(value, batch.requests.length);
-    const result = await call(ctx, deps, request.model, 'batchEmbedContents', batch, expect);
-    if (result.kind === 'answer') return sendUpstreamError(ctx, result);
-    responses.push(result.value as BatchEmbedContentsResponse);
-  }
-  sendJson(ctx.res, 200, toEmbeddingsResponse(responses, request));
+  const request = translateEmbeddingsRequest(await readJson(ctx, deps), deps.resolveModel);
+  const responses = await embedBatches(ctx, deps, request, fromGoogleError);
+  if (responses !== undefined) sendJson(ctx.res, 200, toEmbeddingsResponse(responses, request));
 }
 
 function decodeModelId(id: string): string {
@@ -128,7 +66,7 @@ function decodeModelId(id: string): string {
 async function models(ctx: RequestContext, deps: OpenAiRouteDeps, id: string | undefined): Promise<void> {
   const wanted = id === undefined ? undefined : decodeModelId(id);
   const listed = await deps.catalog.list(ctx.signal, ctx.attempts);
-  if (listed.kind === 'answer') return sendUpstreamError(ctx, listed);
+  if (listed.kind === 'answer') return sendUpstreamError(ctx, listed, fromGoogleError);
   const all = toOpenAiModels(listed.models, deps.aliases);
   if (wanted === undefined) return sendJson(ctx.res, 200, { object: 'list', data: all });
   const model = all.find((item) => item.id === wanted);

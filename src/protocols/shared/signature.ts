@@ -1,8 +1,13 @@
 /**
- * @module Tool-call ids that carry Gemini 3's thought signature. OpenAI clients echo a tool
- * call's id back with its result, and many drop fields they do not know, so the signature rides
- * inside the id: `call_<random>` or `call_<random>.ts.<base64url signature>`. Pure.
+ * @module Carrying Gemini 3's thought signatures through clients. Gemini wants the signature of
+ * each function call back with the history; clients echo a tool call's id (OpenAI, Ollama) and
+ * many drop fields they do not know, so the signature rides inside the id: `call_<random>` or
+ * `call_<random>.ts.<base64url signature>`. A call that comes back without one gets Google's
+ * documented stand-in. Pure.
  */
+
+/** Google's documented stand-in when a function call in history has no signature of its own. */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
 
 const MARK = '.ts.';
 

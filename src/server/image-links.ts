@@ -4,11 +4,11 @@
  * already validated the whole request, so a request that will be refused fetches nothing.
  */
 
-import { ProxyError } from '../../errors.js';
-import { imageMimeType, type ImageLink } from '../../protocols/openai/content.js';
-import { holdMore } from '../body.js';
-import type { RequestContext } from '../context.js';
-import { ImageFetchError, type ImageFetcher } from '../image-fetch.js';
+import { ProxyError } from '../errors.js';
+import { imageMimeType, type ImageLink } from '../protocols/shared/media.js';
+import { holdMore } from './body.js';
+import type { RequestContext } from './context.js';
+import { ImageFetchError, type ImageFetcher } from './image-fetch.js';
 
 /** At most this many links are fetched for one request. */
 const MAX_IMAGES = 16;

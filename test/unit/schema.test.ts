@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { translateChatRequest } from '../../src/protocols/openai/request.js';
-import { MAX_SCHEMA_DEPTH, SCHEMA_CAP, SchemaBudget } from '../../src/protocols/openai/schema-budget.js';
-import { cleanSchema } from '../../src/protocols/openai/schema.js';
+import { MAX_SCHEMA_DEPTH, SCHEMA_CAP, SchemaBudget } from '../../src/protocols/shared/schema-budget.js';
+import { cleanSchema } from '../../src/protocols/shared/schema.js';
 import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { resolve } from '../fixtures/openai-requests/chat-requests.js';
 

@@ -5,7 +5,7 @@
 
 import { ProxyError } from '../../errors.js';
 
-import { isObject, withinDepth, type Json } from '../json.js';
+import { isObject, withinDepth, type Json } from './json.js';
 
 export { isObject, type Json };
 

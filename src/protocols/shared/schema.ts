@@ -6,7 +6,7 @@
  * 400 naming it. Pure.
  */
 
-import { isObject, jsonSize } from '../json.js';
+import { isObject, jsonSize } from './json.js';
 import { badRequest } from './read.js';
 import { MAX_SCHEMA_DEPTH, SchemaBudget } from './schema-budget.js';
 

@@ -1,0 +1,95 @@
+/**
+ * @module A Gemini answer → Ollama's `/api/chat` or `/api/generate` answer (wire-formats §3.2,
+ * §3.3, §4.1), and the pieces the stream shares. Only candidate 0 is read: Ollama answers one
+ * completion. Gemini's finish reasons all map to `stop` except MAX_TOKENS (`length`); Ollama has
+ * no other, and ends tool calls with `stop` too. A tool call's id carries its thought signature
+ * (clients echo the message back). Total: whatever the upstream sent, nothing here throws.
+ */
+
+import { candidateIndex, candidatesOf, partsOf, readPart } from '../gemini/answer-parts.js';
+import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
+import { isObject, type Json } from '../shared/json.js';
+import { encodeToolCallId } from '../shared/signature.js';
+import { metrics } from './metrics.js';
+import type { OllamaAnswerContext, OllamaMessage, OllamaRequest, OllamaToolCall } from './types.js';
+
+export type { OllamaAnswerContext } from './types.js';
+
+/** What a piece of an answer says: text, thoughts (when asked for), and tool calls (chat only). */
+export interface Delta {
+  readonly content: string;
+  readonly thinking: string;
+  readonly toolCalls: readonly OllamaToolCall[];
+}
+
+export const EMPTY_DELTA: Delta = { content: '', thinking: '', toolCalls: [] };
+
+/** Candidate 0 of a response (proto3 omits its index), if there is one. */
+export function firstCandidate(response: GenerateContentResponse): Candidate | undefined {
+  return candidatesOf(response).find(([candidate, position]) => candidateIndex(candidate, position) === 0)?.[0];
+}
+
+/** Ollama's done_reason for Gemini's finish reason. */
+export function doneReasonFor(finishReason: unknown): 'stop' | 'length' {
+  return finishReason === 'MAX_TOKENS' ? 'length' : 'stop';
+}
+
+/** The delta of a candidate's parts; tool calls are numbered from `firstIndex`. */
+export function readDelta(parts: readonly unknown[], request: OllamaRequest, ctx: OllamaAnswerContext, firstIndex: number): Delta {
+  const content: string[] = [];
+  const thinking: string[] = [];
+  const toolCalls: OllamaToolCall[] = [];
+  for (const part of parts) {
+    const read = readPart(part);
+    if (read?.kind === 'text') content.push(read.text);
+    else if (read?.kind === 'thought' && request.includeThinking) thinking.push(read.text);
+    else if (read?.kind === 'call' && request.kind === 'chat') {
+      const { name, args } = read.part.functionCall;
+      toolCalls.push({
+        id: encodeToolCallId(ctx.newToken(), read.part.thoughtSignature),
+        function: { index: firstIndex + toolCalls.length, name, arguments: args ?? {} },
+      });
+    }
+  }
+  return { content: content.join(''), thinking: thinking.join(''), toolCalls };
+}
+
+export function isEmpty(delta: Delta): boolean {
+  return delta.content === '' && delta.thinking === '' && delta.toolCalls.length === 0;
+}
+
+/** `model` and `created_at`, first in every answer object. */
+export function stamp(request: OllamaRequest, now: number): Json {
+  return { model: request.requestedModel, created_at: new Date(now).toISOString() };
+}
+
+/** The delta as the request's kind writes it: `message` for chat, `response` for generate. */
+export function deltaFields(request: OllamaRequest, delta: Delta): Json {
+  const thinking = delta.thinking === '' ? {} : { thinking: delta.thinking };
+  if (request.kind === 'generate') return { response: delta.content, ...thinking };
+  const message: OllamaMessage = { role: 'assistant', content: delta.content, ...thinking };
+  if (delta.toolCalls.length > 0) message.tool_calls = [...delta.toolCalls];
+  return { message };
+}
+
+/** The whole (non-streamed) answer. */
+export function toOllamaAnswer(response: GenerateContentResponse, request: OllamaRequest, ctx: OllamaAnswerContext): Json {
+  const candidate = firstCandidate(response);
+  const delta = readDelta(candidate === undefined ? [] : partsOf(candidate), request, ctx, 0);
+  const now = ctx.now();
+  return {
+    ...stamp(request, now),
+    ...deltaFields(request, delta),
+    done: true,
+    done_reason: doneReasonFor(candidate?.finishReason),
+    ...metrics(isObject(response) ? response.usageMetadata : undefined, { startedAt: ctx.startedAt, firstChunkAt: undefined, endedAt: now }),
+  };
+}
+
+/**
+ * The immediate answer to a request with nothing to generate: Ollama's model (un)load. It has no
+ * metrics, as Ollama's own has none.
+ */
+export function loadAnswer(request: OllamaRequest, ctx: OllamaAnswerContext): Json {
+  return { ...stamp(request, ctx.now()), ...deltaFields(request, EMPTY_DELTA), done: true, done_reason: request.doneReason ?? 'load' };
+}

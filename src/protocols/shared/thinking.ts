@@ -1,0 +1,41 @@
+/**
+ * @module Reasoning effort → Gemini's thinking config, for every protocol that names an effort
+ * (OpenAI's `reasoning_effort`, Ollama's `think`). Gemini 2.5 takes token budgets, Gemini 3
+ * levels; the budgets follow the convention of Google's own OpenAI-compatible layer. Pure.
+ */
+
+import type { ThinkingConfig } from '../gemini/types.js';
+
+type Level = NonNullable<ThinkingConfig['thinkingLevel']>;
+
+export const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+export type Effort = (typeof EFFORTS)[number];
+
+/** Thinking budgets for 2.x models by effort. */
+const BUDGETS: Readonly<Record<Effort, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 24576, max: 24576 };
+/** Gemini 3 takes levels instead of budgets; it cannot turn thinking off. */
+const LEVELS: Readonly<Record<Effort, Level>> = {
+  none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', xhigh: 'HIGH', max: 'HIGH',
+};
+const LEVEL_NAMES: ReadonlySet<string> = new Set(Object.values(LEVELS));
+
+export function isEffort(value: string): value is Effort {
+  return Object.hasOwn(BUDGETS, value);
+}
+
+export function isThinkingLevel(value: string): value is Level {
+  return LEVEL_NAMES.has(value);
+}
+
+/** Whether `model` takes thinking levels (Gemini 3) rather than budgets. */
+function takesLevels(model: string): boolean {
+  return /gemini-3/.test(model);
+}
+
+/** The thinking config for `effort` on `model`. */
+export function thinkingForEffort(effort: Effort, model: string): ThinkingConfig {
+  if (takesLevels(model)) return { thinkingLevel: LEVELS[effort] };
+  // 2.5 Pro cannot stop thinking: "none" asks for its smallest budget instead.
+  if (effort === 'none' && /2\.5-pro/.test(model)) return { thinkingBudget: 128 };
+  return { thinkingBudget: BUDGETS[effort] };
+}

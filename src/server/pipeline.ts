@@ -1,0 +1,139 @@
+/**
+ * @module The translated-route pipeline, once for every protocol that is not Gemini's own: read
+ * and parse the body, fetch image links, dispatch with a pool key, then write the translated
+ * answer or relay the translated stream. A protocol's route supplies only its pure parts: the
+ * request it translated, how to render an answer, a stream and Google's errors.
+ */
+
+import type { OutgoingHttpHeaders } from 'node:http';
+import { isBatchEmbedContentsResponse, isGenerateContentResponse } from '../protocols/gemini/answers.js';
+import { parseGoogleError, type GoogleError } from '../protocols/gemini/google-error.js';
+import { quotaScope } from '../protocols/gemini/paths.js';
+import type {
+  BatchEmbedContentsResponse, EmbedContentRequest, GenerateContentRequest, GenerateContentResponse,
+} from '../protocols/gemini/types.js';
+import type { ImageLink } from '../protocols/shared/media.js';
+import { parseJsonObject, type Json } from '../protocols/shared/read.js';
+import type { StreamTranslation } from '../protocols/shared/stream.js';
+import type { AnswerCheck, UpstreamRequest } from '../upstream/attempt.js';
+import type { Dispatcher, JsonResult, StreamResult, UpstreamAnswer } from '../upstream/dispatch.js';
+import { holdMore, readBody } from './body.js';
+import type { RequestContext } from './context.js';
+import type { ImageFetcher } from './image-fetch.js';
+import { fetchImageLinks } from './image-links.js';
+import { sendBody, sendJson } from './respond.js';
+import { relayTranslated } from './translated-stream.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export interface PipelineDeps {
+  readonly dispatcher: Dispatcher;
+  readonly maxBodyBytes: number;
+  /** Present when `--fetch-image-urls` is on. */
+  readonly imageFetcher: ImageFetcher | undefined;
+  /** Removes every known secret from text that came from upstream (stream error frames). */
+  readonly scrub: (text: string) => string;
+  /** How often a silent translated stream gets a keep-alive frame; 0 never. */
+  readonly keepaliveMs: number;
+}
+
+/** Google's error answer (its parsed error, when it sent one) as a body in the protocol's shape. */
+export type UpstreamErrorRenderer = (status: number, error: GoogleError | undefined, fallback: string) => unknown;
+
+/** A translated generation, ready to send. */
+export interface GenerateCall {
+  /** The Gemini model id. */
+  readonly model: string;
+  readonly stream: boolean;
+  readonly body: GenerateContentRequest;
+  /** Image links to fetch into their parts first (only when fetching is on). */
+  readonly imageLinks?: readonly ImageLink[];
+}
+
+/** A protocol's pure parts for one generation. */
+export interface GenerateParts {
+  /** The whole answer, in the protocol's shape. */
+  answer(response: GenerateContentResponse): unknown;
+  /** The streamed answer, in the protocol's framing. */
+  stream(): StreamTranslation;
+  readonly upstreamError: UpstreamErrorRenderer;
+}
+
+/** The request body as a JSON object: within the size limit and budget, or a 4xx. */
+export async function readJson(ctx: RequestContext, deps: PipelineDeps): Promise<Json> {
+  const raw = await readBody(ctx, deps.maxBodyBytes);
+  ctx.bytesIn = raw.length;
+  return parseJsonObject(raw);
+}
+
+/** Google's error answer in the protocol's shape, with Google's status and `Retry-After`. */
+export function sendUpstreamError(ctx: RequestContext, answer: UpstreamAnswer, render: UpstreamErrorRenderer): void {
+  const body = render(answer.status, parseGoogleError(answer.body.toString('utf8')), `upstream answered ${answer.status}`);
+  const headers: OutgoingHttpHeaders = { 'content-type': 'application/json; charset=utf-8' };
+  // The proxy already tried its keys and relays; the SDK's own retries would only repeat that.
+  if (answer.status >= 500) headers['x-should-retry'] = 'false';
+  const retryAfter = answer.headers['retry-after'];
+  if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
+  sendBody(ctx.res, answer.status, headers, JSON.stringify(body));
+}
+
+/** The Gemini request, its body counted against the body budget with the client's. */
+function upstreamRequest(ctx: RequestContext, model: string, verb: string, body: unknown): UpstreamRequest & { expect?: undefined } {
+  ctx.model = model;
+  const bytes = Buffer.from(JSON.stringify(body));
+  holdMore(ctx, bytes.length);
+  const path = `/v1beta/models/${model}:${verb}`;
+  const scope = quotaScope(model, verb.split('?')[0] ?? verb);
+  return { method: 'POST', path, headers: JSON_HEADERS, body: bytes, scope, clientPath: false };
+}
+
+/** A non-streamed call: the answer is read and checked inside the retry loop, within the budget. */
+export function callJson(
+  ctx: RequestContext, deps: PipelineDeps, call: { model: string; verb: string; body: unknown }, expect: AnswerCheck,
+): Promise<JsonResult | UpstreamAnswer> {
+  const request = { ...upstreamRequest(ctx, call.model, call.verb, call.body), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
+  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+}
+
+/** A streamed call: the body is passed on as it arrives. */
+function callStream(ctx: RequestContext, deps: PipelineDeps, model: string, body: unknown): Promise<StreamResult | UpstreamAnswer> {
+  return deps.dispatcher.send(upstreamRequest(ctx, model, 'streamGenerateContent?alt=sse', body), ctx.signal, ctx.attempts);
+}
+
+/** Sends a translated generation and answers the client, whole or streamed. */
+export async function generate(ctx: RequestContext, deps: PipelineDeps, call: GenerateCall, parts: GenerateParts): Promise<void> {
+  if (deps.imageFetcher && call.imageLinks && call.imageLinks.length > 0) {
+    await fetchImageLinks(ctx, call.imageLinks, deps.imageFetcher, deps.maxBodyBytes);
+  }
+  if (call.stream) {
+    const result = await callStream(ctx, deps, call.model, call.body);
+    if (result.kind === 'answer') return sendUpstreamError(ctx, result, parts.upstreamError);
+    return relayTranslated(ctx, result.body, parts.stream(), deps);
+  }
+  const result = await callJson(ctx, deps, { model: call.model, verb: 'generateContent', body: call.body }, isGenerateContentResponse);
+  if (result.kind === 'answer') return sendUpstreamError(ctx, result, parts.upstreamError);
+  sendJson(ctx.res, 200, parts.answer(result.value as GenerateContentResponse));
+}
+
+/**
+ * Embeds batch after batch (a large document uses the keys in turn, not all at once). The
+ * answers in order, or undefined once Google's error answer has been sent to the client.
+ */
+export async function embedBatches(
+  ctx: RequestContext,
+  deps: PipelineDeps,
+  call: { model: string; batches: readonly { requests: EmbedContentRequest[] }[] },
+  render: UpstreamErrorRenderer,
+): Promise<BatchEmbedContentsResponse[] | undefined> {
+  const responses: BatchEmbedContentsResponse[] = [];
+  for (const batch of call.batches) {
+    const expect = (value: unknown): boolean => isBatchEmbedContentsResponse(value, batch.requests.length);
+    const result = await callJson(ctx, deps, { model: call.model, verb: 'batchEmbedContents', body: batch }, expect);
+    if (result.kind === 'answer') {
+      sendUpstreamError(ctx, result, render);
+      return undefined;
+    }
+    responses.push(result.value as BatchEmbedContentsResponse);
+  }
+  return responses;
+}
