@@ -11,6 +11,10 @@ export const ERROR_CODES = {
   GP_MODEL_NOT_FOUND: { status: 404, summary: 'no such model' },
   GP_UNAUTHORIZED: { status: 401, summary: 'a valid proxy key is required' },
   GP_NOT_FOUND: { status: 404, summary: 'no such route' },
+  GP_UNKNOWN_USER: { status: 403, summary: 'user_id is not one of the valid users' },
+  GP_CHAT_NOT_FOUND: { status: 404, summary: 'no such chat: it was never started, was ended, or was idle too long' },
+  GP_TOO_MANY_CHATS: { status: 429, summary: 'this user holds as many open chats as one may; end one first' },
+  GP_SESSIONS_FULL: { status: 503, summary: 'the proxy holds as many open chats as it may; retry later' },
   GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
   /** Ollama's pull, push, create, copy, delete and blobs: the models are Google's, not the proxy's. */
   GP_MODEL_MANAGEMENT: {

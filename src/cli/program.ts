@@ -33,6 +33,7 @@ function buildProgram(): Command {
     const option = new Option(flags, `${spec.help} (default: ${spec.defaultText}; env ${spec.env})`);
     if (spec.repeatable) option.argParser(collect);
     program.addOption(option);
+    if (spec.negatable) program.addOption(new Option(`--no-${spec.flag}`, `turn ${spec.flag} off`));
   }
   return program;
 }

@@ -1,4 +1,7 @@
-/** @module The key and relay lists: parsed from their files (and the environment), checked, given ids. */
+/**
+ * @module The key, relay and valid-user lists: parsed from their files (and the environment),
+ * checked, given ids.
+ */
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,6 +28,8 @@ export interface Relay {
 export interface Lists {
   readonly keys: readonly ApiKey[];
   readonly relays: readonly Relay[];
+  /** The user ids allowed to start chats (the session API); empty when there is no users file. */
+  readonly users: readonly string[];
   /** Things worth a warning line (duplicates dropped), never containing a secret. */
   readonly warnings: readonly string[];
 }
@@ -35,6 +40,7 @@ export interface ListSources {
   apiKeysFileExplicit: boolean;
   proxyUrlsFile: string;
   envKeys: readonly string[];
+  usersFile: string;
 }
 
 interface Line {
@@ -74,6 +80,15 @@ function toKey(entry: Line, file: string): ApiKey {
       'expected a key of printable characters without spaces');
   }
   return { id: keyId(entry.value), secret: entry.value };
+}
+
+function toUser(entry: Line, file: string): string {
+  if (!PRINTABLE_TOKEN.test(entry.value)) {
+    // Not echoed: a malformed line may be a key pasted into the wrong file.
+    throw new ConfigError('GP_CONFIG_INVALID', `${file}:${entry.line}`,
+      'expected a user id of printable characters without spaces');
+  }
+  return entry.value;
 }
 
 /** Parses a relay line: an http(s) base URL, optionally with a path, without query or fragment. */
@@ -141,16 +156,23 @@ function loadRelays(file: string, warnings: string[]): Relay[] {
   return [...byId.values()];
 }
 
-/** Where a resolved configuration says the lists are. */
-export function listSourcesOf(config: ListSources): ListSources {
-  const { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys } = config;
-  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys };
+/** Most operators do not serve chat sessions, so a missing users file means no users, not an error. */
+function loadUsers(file: string, warnings: string[]): string[] {
+  const text = readOptional(file, '--users-file');
+  return text === undefined ? [] : parseLines(text, file, warnings).map((line) => toUser(line, file));
 }
 
-/** Reads both lists; throws a ConfigError naming the file and line of the first problem. */
+/** Where a resolved configuration says the lists are. */
+export function listSourcesOf(config: ListSources): ListSources {
+  const { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile } = config;
+  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile };
+}
+
+/** Reads the three lists; throws a ConfigError naming the file and line of the first problem. */
 export function loadLists(sources: ListSources): Lists {
   const warnings: string[] = [];
   const keys = loadKeys(sources, warnings);
   const relays = loadRelays(sources.proxyUrlsFile, warnings);
-  return { keys, relays, warnings };
+  const users = loadUsers(sources.usersFile, warnings);
+  return { keys, relays, users, warnings };
 }

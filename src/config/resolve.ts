@@ -87,6 +87,8 @@ export function resolveConfig(input: ResolveInput): Config {
     apiKeysFile: resolvePath(resolved.apiKeysFile),
     proxyUrlsFile: resolvePath(resolved.proxyUrlsFile),
     stateFile: resolved.stateFile === '' ? '' : resolvePath(resolved.stateFile),
+    usersFile: resolvePath(resolved.usersFile),
+    interactionLog: resolved.interactionLog === '' ? '' : resolvePath(resolved.interactionLog),
     configFile: iniFile,
     envKeys: envKeys(env),
     apiKeysFileExplicit,

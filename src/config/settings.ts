@@ -49,6 +49,18 @@ export interface Settings {
   /** Where key state is kept across restarts; '' for nowhere. */
   stateFile: string;
   logLevel: LogLevel;
+  /** Map retired Gemini model names to current ones where no alias says otherwise. */
+  legacyModels: boolean;
+  usersFile: string;
+  /** send_message calls per user; undefined for no limit. */
+  userRate: Rate | undefined;
+  sessionModel: string;
+  sessionIdleTimeoutMs: number;
+  maxChatsPerUser: number;
+  maxChats: number;
+  maxHistoryBytes: number;
+  /** Where interactions are appended as JSON lines; '' for stdout only. */
+  interactionLog: string;
 }
 
 export interface SettingSpec<T> {
@@ -62,6 +74,8 @@ export interface SettingSpec<T> {
   readonly repeatable?: boolean;
   /** A flag that takes no value. */
   readonly switch?: boolean;
+  /** A switch that is on by default also has a `--no-` form. */
+  readonly negatable?: boolean;
   /** Relative paths from an INI file are taken relative to that file. */
   readonly isPath?: boolean;
   /** The value when the setting is not given, for settings whose default is "none". */
@@ -221,6 +235,53 @@ export const SETTINGS: SpecTable = {
     flag: 'log-level', env: 'GEMINI_PROXY_LOG_LEVEL', valueName: 'level', defaultText: 'info',
     help: `one of ${LOG_LEVELS.join(', ')}`,
     parse: parseLogLevel,
+  },
+  legacyModels: {
+    flag: 'legacy-models', env: 'GEMINI_PROXY_LEGACY_MODELS', valueName: 'bool', defaultText: 'true',
+    switch: true, negatable: true,
+    help: 'map retired Gemini model names (gemini-pro, gemini-1.5-flash, …) to current ones; --no-legacy-models turns it off',
+    parse: parseBoolean,
+  },
+  usersFile: {
+    flag: 'users-file', env: 'GEMINI_PROXY_USERS_FILE', valueName: 'path', defaultText: 'valid_users.txt',
+    isPath: true, help: 'user ids allowed to start chats (the session API), one per line',
+    parse: parseText,
+  },
+  userRate: {
+    flag: 'user-rate', env: 'GEMINI_PROXY_USER_RATE', valueName: 'rate', defaultText: '2/s',
+    help: 'send_message calls per user, across all their chats, such as 2/s or 60/m (none: no limit); over it, 429',
+    parse: parseRate,
+  },
+  sessionModel: {
+    flag: 'session-model', env: 'GEMINI_PROXY_SESSION_MODEL', valueName: 'model', defaultText: 'gemini-2.5-flash',
+    help: 'the model of a chat started without model_name, and of the simple endpoint without model',
+    parse: parseText,
+  },
+  sessionIdleTimeoutMs: {
+    flag: 'session-idle-timeout', env: 'GEMINI_PROXY_SESSION_IDLE_TIMEOUT', valueName: 'duration', defaultText: '30m',
+    help: 'a chat unused this long ends by itself',
+    parse: durationAtLeast(1),
+  },
+  maxChatsPerUser: {
+    flag: 'max-chats-per-user', env: 'GEMINI_PROXY_MAX_CHATS_PER_USER', valueName: 'number', defaultText: '10',
+    help: 'open chats one user may hold; one more is a 429',
+    parse: (field, raw) => parseInteger(field, raw, 1, 1_000_000),
+  },
+  maxChats: {
+    flag: 'max-chats', env: 'GEMINI_PROXY_MAX_CHATS', valueName: 'number', defaultText: '10000',
+    help: 'open chats in all; one more is a 503',
+    parse: (field, raw) => parseInteger(field, raw, 1, 10_000_000),
+  },
+  maxHistoryBytes: {
+    flag: 'max-history-size', env: 'GEMINI_PROXY_MAX_HISTORY_SIZE', valueName: 'size', defaultText: '1mb',
+    help: 'history one chat keeps; past it the oldest exchanges are dropped, whole',
+    parse: parseSize,
+  },
+  interactionLog: {
+    flag: 'interaction-log', env: 'GEMINI_PROXY_INTERACTION_LOG', valueName: 'path', defaultText: 'none',
+    help: 'also append every session interaction to this file as a JSON line (reopened on SIGHUP)',
+    isPath: true, none: '',
+    parse: parseText,
   },
 };
 

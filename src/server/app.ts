@@ -107,6 +107,8 @@ export class App {
         path: ctx.pathname,
         protocol: ctx.protocol,
         ...(ctx.model && { model: ctx.model }),
+        // An alias or a retired name was resolved: both names, so the operator sees what was asked.
+        ...(ctx.requestedModel && ctx.requestedModel !== ctx.model && { requestedModel: ctx.requestedModel }),
         status,
         ...(!ctx.res.writableFinished && { aborted: true }),
         attempts: ctx.attempts,

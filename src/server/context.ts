@@ -10,7 +10,8 @@ import type { Logger } from '../log/logger.js';
 import type { AttemptTrail } from '../upstream/dispatch.js';
 import type { BodyHold } from './body-budget.js';
 
-export type RouteProtocol = 'gemini' | 'openai' | 'ollama' | 'session' | 'ops';
+/** Decides a route's error shape; `simple` is the session protocol's "contents in, message out" endpoint. */
+export type RouteProtocol = 'gemini' | 'openai' | 'ollama' | 'session' | 'simple' | 'ops';
 
 export interface RequestContext {
   readonly id: string;
@@ -30,7 +31,10 @@ export interface RequestContext {
   route: string;
   /** Set by a route when its response is a stream. */
   streaming: boolean;
+  /** The Gemini model called; '' for a call without one. */
   model: string;
+  /** The model as the client named it (before aliases and the retired-name table); '' for none. */
+  requestedModel: string;
   bytesIn: number;
   /** This request's share of the body budget (set by the app; none in tools that have none). */
   bodyHold: BodyHold | undefined;
@@ -78,6 +82,7 @@ export function createContext(
     route: 'none',
     streaming: false,
     model: '',
+    requestedModel: '',
     bytesIn: 0,
     bodyHold: undefined,
     attempts: [],

@@ -4,6 +4,7 @@
  * tests run it in-process.
  */
 
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,13 +26,14 @@ import type { Route } from './router.js';
 import { ImageFetcher } from './image-fetch.js';
 import { Metrics } from './metrics.js';
 import { ModelCatalog } from './model-catalog.js';
-import { geminiRoute } from './routes/gemini.js';
-import { ollamaRoutes } from './routes/ollama.js';
-import { openAiRoutes } from './routes/openai.js';
-import { opsRoutes } from './routes/ops.js';
+import { modelResolver } from './model-names.js';
+import { routeTable } from './route-table.js';
+import { ChatSessions } from './chat-sessions.js';
+import { InteractionLog } from '../log/interactions.js';
+import { MemorySessionStore } from '../state/memory-sessions.js';
 
 /** The protocols this build serves; the others are accepted names, served by later releases. */
-export const SERVED_PROTOCOLS = ['gemini', 'openai', 'ollama'] as const;
+export const SERVED_PROTOCOLS = ['gemini', 'openai', 'ollama', 'session'] as const;
 
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
@@ -66,6 +68,8 @@ export class Daemon {
   readonly #secrets: Secrets;
   readonly #imageFetcher: ImageFetcher | undefined;
   readonly #stateFile: StateFile | undefined;
+  readonly #sessions: ChatSessions;
+  readonly #interactions: InteractionLog;
 
   constructor(options: DaemonOptions) {
     const { config, lists, log } = options;
@@ -75,6 +79,8 @@ export class Daemon {
     this.#secrets = options.secrets;
     this.#rememberSecrets(lists);
     this.#imageFetcher = options.imageFetcher ?? (config.fetchImageUrls ? new ImageFetcher() : undefined);
+    this.#sessions = new ChatSessions(lists.users, config.userRate);
+    this.#interactions = new InteractionLog({ log, file: config.interactionLog, now, scrub: this.#scrub });
     const secrets = (): ReadonlySet<string> => this.#secrets.values();
     this.rotator = new Rotator(lists.keys, lists.relays, {
       now,
@@ -118,28 +124,25 @@ export class Daemon {
   }
 
   #routes(dispatcher: Dispatcher, metrics: Metrics, now: () => number): Route[] {
-    const load = (): { inflight: number; streamsOpen: number } => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen });
-    const routes = opsRoutes({ rotator: this.rotator, metrics, now, load });
     const config = this.#config;
-    const aliases = config.modelAliases;
-    const translated = {
-      dispatcher,
-      maxBodyBytes: config.maxBodyBytes,
-      imageFetcher: this.#imageFetcher,
-      scrub: this.#scrub,
-      keepaliveMs: config.keepaliveIntervalMs,
+    return routeTable({
+      config, rotator: this.rotator, metrics, now,
+      load: () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }),
+      pipeline: {
+        dispatcher, maxBodyBytes: config.maxBodyBytes, imageFetcher: this.#imageFetcher, scrub: this.#scrub,
+        keepaliveMs: config.keepaliveIntervalMs,
+      },
       catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now),
-      aliases,
-      resolveModel: (name: string) => (Object.hasOwn(aliases, name) ? aliases[name] ?? name : name),
-      now,
-    };
-    // OpenAI's routes come first: `/v1/models` is OpenAI's when both APIs are served.
-    if (config.protocols.includes('openai')) routes.push(...openAiRoutes(translated));
-    if (config.protocols.includes('ollama')) routes.push(...ollamaRoutes(translated));
-    if (config.protocols.includes('gemini')) {
-      routes.push(geminiRoute({ dispatcher, maxBodyBytes: config.maxBodyBytes, scrub: this.#scrub }));
-    }
-    return routes;
+      resolveModel: modelResolver(config.modelAliases, config.legacyModels),
+      sessions: {
+        store: new MemorySessionStore(
+          { maxChats: config.maxChats, maxChatsPerUser: config.maxChatsPerUser, idleTimeoutMs: config.sessionIdleTimeoutMs },
+          () => randomBytes(16).toString('base64url'),
+        ),
+        sessions: this.#sessions,
+        interactions: this.#interactions,
+      },
+    });
   }
 
   /** Removes every secret known now from text that came from upstream. */
@@ -165,8 +168,14 @@ export class Daemon {
   /** New key and relay lists; in-flight requests keep going, surviving keys keep their state. */
   reload(lists: Lists): void {
     this.rotator.replace(lists.keys, lists.relays);
+    this.#sessions.replaceUsers(lists.users);
     this.#rememberSecrets(lists);
     this.#pools.retain(new Set(lists.relays.map((relay) => relay.origin)));
+  }
+
+  /** Reopens the files the daemon appends to (after logrotate moved them). */
+  reopenLogs(): void {
+    this.#interactions.reopen();
   }
 
   /**
@@ -190,6 +199,7 @@ export class Daemon {
     await this.#pools.destroy();
     await this.#imageFetcher?.close();
     await this.#stateFile?.flush();
+    await this.#interactions.close();
     this.#log.info({ drained: inflight }, 'stopped');
   }
 }

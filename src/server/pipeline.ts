@@ -21,7 +21,7 @@ import { holdMore, readBody } from './body.js';
 import type { RequestContext } from './context.js';
 import type { ImageFetcher } from './image-fetch.js';
 import { fetchImageLinks } from './image-links.js';
-import { sendBody, sendJson } from './respond.js';
+import { sendBody, sendJson, statusFor } from './respond.js';
 import { relayTranslated } from './translated-stream.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -44,6 +44,8 @@ export type UpstreamErrorRenderer = (status: number, error: GoogleError | undefi
 export interface GenerateCall {
   /** The Gemini model id. */
   readonly model: string;
+  /** The model as the client named it, for the log line. */
+  readonly requestedModel?: string;
   readonly stream: boolean;
   readonly body: GenerateContentRequest;
   /** Image links to fetch into their parts first (only when fetching is on). */
@@ -74,12 +76,21 @@ export function sendUpstreamError(ctx: RequestContext, answer: UpstreamAnswer, r
   if (answer.status >= 500) headers['x-should-retry'] = 'false';
   const retryAfter = answer.headers['retry-after'];
   if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
-  sendBody(ctx.res, answer.status, headers, JSON.stringify(body));
+  sendBody(ctx.res, statusFor(ctx.protocol, answer.status), headers, JSON.stringify(body));
+}
+
+/** One Gemini call: the model, the verb after `:`, the body; and the model as the client named it. */
+export interface ModelCall {
+  readonly model: string;
+  readonly requestedModel?: string;
+  readonly verb: string;
+  readonly body: unknown;
 }
 
 /** The Gemini request, its body counted against the body budget with the client's. */
-function upstreamRequest(ctx: RequestContext, model: string, verb: string, body: unknown): UpstreamRequest & { expect?: undefined } {
+function upstreamRequest(ctx: RequestContext, { model, requestedModel, verb, body }: ModelCall): UpstreamRequest & { expect?: undefined } {
   ctx.model = model;
+  ctx.requestedModel = requestedModel ?? '';
   const bytes = Buffer.from(JSON.stringify(body));
   holdMore(ctx, bytes.length);
   const path = `/v1beta/models/${model}:${verb}`;
@@ -89,15 +100,16 @@ function upstreamRequest(ctx: RequestContext, model: string, verb: string, body:
 
 /** A non-streamed call: the answer is read and checked inside the retry loop, within the budget. */
 export function callJson(
-  ctx: RequestContext, deps: PipelineDeps, call: { model: string; verb: string; body: unknown }, expect: AnswerCheck,
+  ctx: RequestContext, deps: PipelineDeps, call: ModelCall, expect: AnswerCheck,
 ): Promise<JsonResult | UpstreamAnswer> {
-  const request = { ...upstreamRequest(ctx, call.model, call.verb, call.body), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
+  const request = { ...upstreamRequest(ctx, call), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
   return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
 }
 
 /** A streamed call: the body is passed on as it arrives. */
-function callStream(ctx: RequestContext, deps: PipelineDeps, model: string, body: unknown): Promise<StreamResult | UpstreamAnswer> {
-  return deps.dispatcher.send(upstreamRequest(ctx, model, 'streamGenerateContent?alt=sse', body), ctx.signal, ctx.attempts);
+function callStream(ctx: RequestContext, deps: PipelineDeps, call: GenerateCall): Promise<StreamResult | UpstreamAnswer> {
+  const request = upstreamRequest(ctx, { model: call.model, requestedModel: call.requestedModel, verb: 'streamGenerateContent?alt=sse', body: call.body });
+  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
 }
 
 /** Sends a translated generation and answers the client, whole or streamed. */
@@ -106,11 +118,11 @@ export async function generate(ctx: RequestContext, deps: PipelineDeps, call: Ge
     await fetchImageLinks(ctx, call.imageLinks, deps.imageFetcher, deps.maxBodyBytes);
   }
   if (call.stream) {
-    const result = await callStream(ctx, deps, call.model, call.body);
+    const result = await callStream(ctx, deps, call);
     if (result.kind === 'answer') return sendUpstreamError(ctx, result, parts.upstreamError);
     return relayTranslated(ctx, result.body, parts.stream(), deps);
   }
-  const result = await callJson(ctx, deps, { model: call.model, verb: 'generateContent', body: call.body }, isGenerateContentResponse);
+  const result = await callJson(ctx, deps, { model: call.model, requestedModel: call.requestedModel, verb: 'generateContent', body: call.body }, isGenerateContentResponse);
   if (result.kind === 'answer') return sendUpstreamError(ctx, result, parts.upstreamError);
   sendJson(ctx.res, 200, parts.answer(result.value as GenerateContentResponse));
 }
@@ -122,13 +134,13 @@ export async function generate(ctx: RequestContext, deps: PipelineDeps, call: Ge
 export async function embedBatches(
   ctx: RequestContext,
   deps: PipelineDeps,
-  call: { model: string; batches: readonly { requests: EmbedContentRequest[] }[] },
+  call: { model: string; requestedModel?: string; batches: readonly { requests: EmbedContentRequest[] }[] },
   render: UpstreamErrorRenderer,
 ): Promise<BatchEmbedContentsResponse[] | undefined> {
   const responses: BatchEmbedContentsResponse[] = [];
   for (const batch of call.batches) {
     const expect = (value: unknown): boolean => isBatchEmbedContentsResponse(value, batch.requests.length);
-    const result = await callJson(ctx, deps, { model: call.model, verb: 'batchEmbedContents', body: batch }, expect);
+    const result = await callJson(ctx, deps, { model: call.model, requestedModel: call.requestedModel, verb: 'batchEmbedContents', body: batch }, expect);
     if (result.kind === 'answer') {
       sendUpstreamError(ctx, result, render);
       return undefined;

@@ -5,7 +5,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
-import { ollamaErrorBody } from '../protocols/ollama/errors.js';
+import { errorMessageBody } from '../protocols/shared/error-body.js';
 import { openAiErrorBody } from '../protocols/openai/errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
 import type { ErrorFrameGuard } from './error-frames.js';
@@ -13,10 +13,29 @@ import type { ErrorFrameGuard } from './error-frames.js';
 /** Renders a proxy error as a body in one protocol's error shape. */
 export type ErrorRenderer = (error: ProxyError) => string;
 
+/**
+ * The simple endpoint's document names only 400, 401, 403, 404, 429 and 500: every other
+ * client error is its 400, every server-side failure its 500.
+ */
+export function documentStatus(status: number): number {
+  if (status >= 500) return 500;
+  return [400, 401, 403, 404, 429].includes(status) ? status : 400;
+}
+
+/** Protocols that answer with fewer statuses than the proxy tells apart. */
+const STATUSES: Partial<Record<RouteProtocol, (status: number) => number>> = { simple: documentStatus };
+
+/** The status a protocol answers for one the proxy (or Google) chose. */
+export function statusFor(protocol: RouteProtocol, status: number): number {
+  return STATUSES[protocol]?.(status) ?? status;
+}
+
 const RENDERERS: Partial<Record<RouteProtocol, ErrorRenderer>> = {
   gemini: geminiErrorBody,
   openai: openAiErrorBody,
-  ollama: ollamaErrorBody,
+  ollama: errorMessageBody,
+  session: errorMessageBody,
+  simple: errorMessageBody,
   ops: (error) => JSON.stringify({ error: { code: error.code, message: error.message } }),
 };
 
@@ -103,5 +122,5 @@ export function sendError(ctx: RequestContext, error: unknown): void {
   const headers = errorHeaders(proxyError);
   // Refused unread (bad key, no route): close rather than read a body nobody wants.
   if (hasUnreadBody(ctx)) headers.connection = 'close';
-  sendBody(ctx.res, proxyError.status, headers, render(proxyError));
+  sendBody(ctx.res, statusFor(ctx.protocol, proxyError.status), headers, render(proxyError));
 }

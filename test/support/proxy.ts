@@ -13,6 +13,8 @@ export interface ProxyOptions {
   keys: readonly string[];
   relays: readonly string[];
   settings?: Partial<Settings>;
+  /** The valid users of the chat-session API. */
+  users?: readonly string[];
   /** The `[models]` alias map. */
   aliases?: Record<string, string>;
   now?: () => number;
@@ -50,10 +52,11 @@ export function testConfig(settings: Partial<Settings> = {}, modelAliases: Recor
   };
 }
 
-export function listsOf(keys: readonly string[], relays: readonly string[]) {
+export function listsOf(keys: readonly string[], relays: readonly string[], users: readonly string[] = []) {
   return {
     keys: keys.map((secret) => ({ id: keyId(secret), secret })),
     relays: relays.map((url) => toRelay(url, 'test relay')),
+    users,
     warnings: [],
   };
 }
@@ -65,7 +68,7 @@ export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
   const log = createLogger({ level: config.logLevel, destination: logs, secrets });
   const daemon = new Daemon({
     config,
-    lists: listsOf(options.keys, options.relays),
+    lists: listsOf(options.keys, options.relays, options.users),
     log,
     secrets,
     ...(options.now && { now: options.now }),

@@ -1,4 +1,4 @@
-/** The key and relay lists: line parsing, relay URLs, key ids, loading from files and env. */
+/** The key, relay and user lists: line parsing, relay URLs, key ids, loading from files and env. */
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,6 +112,7 @@ describe('loadLists', () => {
     apiKeysFileExplicit: false,
     proxyUrlsFile: file('proxy_urls.txt'),
     envKeys: [],
+    usersFile: file('valid_users.txt'),
     ...overrides,
   });
 
@@ -216,5 +217,51 @@ describe('loadLists', () => {
     const relays = file('proxy_urls.txt', '# relays\nhttps://ok.example\nftp://bad.example\n');
     const error = configError(() => loadLists(sources({ apiKeysFile: file('api_keys.txt', 'AIza-one\n'), proxyUrlsFile: relays })));
     expect(error.field).toBe(`${relays}:3`);
+  });
+
+  describe('the users file', () => {
+    const withUsers = (text?: string): ListSources => sources({
+      apiKeysFile: file('api_keys.txt', 'AIza-one\n'), usersFile: file('valid_users.txt', text),
+    });
+
+    it('is read like the key file: comments, blanks and spaces around skipped', () => {
+      const lists = loadLists(withUsers('# chat users\n\n  alice  \nbob@example.com\n'));
+      expect(lists.users).toEqual(['alice', 'bob@example.com']);
+      expect(lists.warnings).toEqual([]);
+    });
+
+    it('drops a duplicate with a warning naming the line', () => {
+      const lists = loadLists(withUsers('alice\nbob\nalice\n'));
+      expect(lists.users).toEqual(['alice', 'bob']);
+      expect(lists.warnings).toEqual([`${file('valid_users.txt')}:3: duplicate of line 1, dropped`]);
+    });
+
+    it('a missing file means no users, not an error', () => {
+      expect(loadLists(withUsers()).users).toEqual([]);
+    });
+
+    it('an empty file means no users', () => {
+      expect(loadLists(withUsers('# nobody yet\n')).users).toEqual([]);
+    });
+
+    it('a user id with a space is an error naming the line, never the id', () => {
+      const error = configError(() => loadLists(withUsers('alice\nbob SECRET-part\n')));
+      expect(error.code).toBe('GP_CONFIG_INVALID');
+      expect(error.field).toBe(`${file('valid_users.txt')}:2`);
+      expect(error.message).not.toContain('bob');
+      expect(error.message).not.toContain('SECRET');
+    });
+
+    it('a user id with a control character is an error', () => {
+      const error = configError(() => loadLists(withUsers('al\u0007ice\n')));
+      expect(error.field).toBe(`${file('valid_users.txt')}:1`);
+    });
+
+    it('a users file that cannot be read (a directory) is FILE_UNREADABLE', () => {
+      const error = configError(() => loadLists(sources({ apiKeysFile: file('api_keys.txt', 'AIza-one\n'), usersFile: dir })));
+      expect(error.code).toBe('GP_CONFIG_FILE_UNREADABLE');
+      expect(error.field).toBe('--users-file');
+      expect(error.message).toContain('EISDIR');
+    });
   });
 });

@@ -134,6 +134,15 @@ describe('defaultSettings', () => {
       watchIntervalMs: 2_000,
       stateFile: '',
       logLevel: 'info',
+      legacyModels: true,
+      usersFile: 'valid_users.txt',
+      userRate: { requests: 2, perMs: 1_000 },
+      sessionModel: 'gemini-2.5-flash',
+      sessionIdleTimeoutMs: 1_800_000,
+      maxChatsPerUser: 10,
+      maxChats: 10_000,
+      maxHistoryBytes: 1024 * 1024,
+      interactionLog: '',
     });
   });
 

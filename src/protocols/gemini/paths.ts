@@ -5,6 +5,7 @@
  */
 
 import { ProxyError } from '../../errors.js';
+import type { ModelResolver } from '../shared/model-name.js';
 
 const GEMINI_PREFIX = '/gemini';
 const VERSIONS = new Set(['v1', 'v1beta', 'v1alpha']);
@@ -25,6 +26,9 @@ const COLLECTIONS = new Set([
 
 /** Path characters Gemini resource names and verbs use; `%` is out so nothing decodes later. */
 const SAFE_PATH = /^[A-Za-z0-9._~:\-/]+$/;
+
+/** What a resolved model id may be: it replaces one path segment, so no `/`, `:` or `..`. */
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Query parameters that carry a credential or an identity (Google's system parameters, OAuth's
@@ -53,6 +57,8 @@ export interface GeminiTarget {
   readonly upstreamPath: string;
   /** `gemini-2.5-flash` for `models/gemini-2.5-flash:…`, `tunedModels/x` for tuned; '' for none. */
   readonly model: string;
+  /** The model as the client's path named it, before the resolver; '' for none. */
+  readonly requestedModel: string;
   /** What a 429 cools the key for (`quotaScope`). */
   readonly scope: string;
   /** The custom verb after `:` (`generateContent`, `streamGenerateContent`, …), or ''. */
@@ -92,6 +98,20 @@ function modelOf(segments: readonly string[]): { model: string; scope: string; v
   return { model, scope: quotaScope(model, verb, collection.split(':')[0] ?? collection), verb };
 }
 
+/**
+ * The segments with the model of `models/{model}[:verb]` resolved (aliases, retired names), so
+ * the request goes upstream, and is scoped, under the model actually called.
+ */
+function resolveSegments(segments: readonly string[], resolve: ModelResolver): readonly string[] {
+  const [collection, id = '', ...rest] = segments;
+  const name = id.split(':')[0] ?? '';
+  if (collection !== 'models' || name === '') return segments;
+  const model = resolve(name);
+  if (model === name) return segments;
+  if (!MODEL_ID.test(model)) throw new ProxyError('GP_BAD_PATH', 'the model resolves to a name Gemini paths never use');
+  return [collection, model + id.slice(name.length), ...rest];
+}
+
 function isCredential(name: string): boolean {
   const lower = name.toLowerCase();
   if (lower.startsWith('$')) return !SYSTEM_PARAMS.has(lower);
@@ -109,11 +129,15 @@ function cleanQuery(search: URLSearchParams): string {
   return query.toString();
 }
 
+/** The resolver of a caller with no aliases: every name as it is. */
+const asNamed: ModelResolver = (name) => name;
+
 /**
  * Maps a client URL (`/gemini/v1beta/models/x:generateContent?alt=sse&key=…`) to the upstream
- * path (`/v1beta/models/x:generateContent?alt=sse`). Throws GP_BAD_PATH or GP_NOT_FOUND.
+ * path (`/v1beta/models/x:generateContent?alt=sse`), the model resolved through `resolve`.
+ * Throws GP_BAD_PATH or GP_NOT_FOUND.
  */
-export function geminiTarget(pathname: string, search: URLSearchParams): GeminiTarget {
+export function geminiTarget(pathname: string, search: URLSearchParams, resolve: ModelResolver = asNamed): GeminiTarget {
   const path = pathname.startsWith(`${GEMINI_PREFIX}/`) ? pathname.slice(GEMINI_PREFIX.length) : pathname;
   if (!SAFE_PATH.test(path)) throw new ProxyError('GP_BAD_PATH', 'the path holds characters Gemini paths never use');
   const [, version = '', ...segments] = path.split('/');
@@ -123,7 +147,11 @@ export function geminiTarget(pathname: string, search: URLSearchParams): GeminiT
   if (!VERSIONS.has(version) || !COLLECTIONS.has((segments[0] ?? '').split(':')[0] ?? '')) {
     throw new ProxyError('GP_NOT_FOUND', `no Gemini API resource at ${path}`);
   }
+  const resolved = resolveSegments(segments, resolve);
+  const upstream = resolved === segments ? path : `/${version}/${resolved.join('/')}`;
   // The client's credentials stay here; the pool key travels in a header.
   const queryText = cleanQuery(search);
-  return { upstreamPath: queryText ? `${path}?${queryText}` : path, ...modelOf(segments) };
+  const target = modelOf(resolved);
+  const requestedModel = resolved === segments ? target.model : modelOf(segments).model;
+  return { upstreamPath: queryText ? `${upstream}?${queryText}` : upstream, requestedModel, ...target };
 }

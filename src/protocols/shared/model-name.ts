@@ -16,15 +16,18 @@ const TAG = /:[^:/]*$/;
 export interface ModelNameOptions {
   /** Ollama's names end in a `:tag`: an alias may name it whole, otherwise it is dropped. */
   readonly tagged?: boolean;
+  /** The request field holding the name, for its 400s; `model` unless said. */
+  readonly param?: string;
 }
 
 /** Resolves and checks a model name (it becomes part of the upstream path). */
 export function resolveModelName(value: unknown, resolve: ModelResolver, options: ModelNameOptions = {}): { model: string; requested: string } {
-  const requested = readString(value, 'model');
-  if (!requested) throw badRequest('model', 'model is required');
+  const param = options.param ?? 'model';
+  const requested = readString(value, param);
+  if (!requested) throw badRequest(param, `${param} is required`);
   const name = requested.replace(/^models\//, '');
   const aliased = resolve(name);
   const model = options.tagged === true && aliased === name ? resolve(name.replace(TAG, '')) : aliased;
-  if (!MODEL_NAME.test(model)) throw badRequest('model', 'model must be a Gemini model id such as gemini-2.5-flash');
+  if (!MODEL_NAME.test(model)) throw badRequest(param, `${param} must be a Gemini model id such as gemini-2.5-flash`);
   return { model, requested };
 }

@@ -5,6 +5,7 @@
 
 import { ProxyError } from '../../errors.js';
 import { geminiTarget, isGeminiPath } from '../../protocols/gemini/paths.js';
+import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { HttpMethod } from '../../upstream/attempt.js';
 import type { Dispatcher } from '../../upstream/dispatch.js';
 import { readBody } from '../body.js';
@@ -27,12 +28,15 @@ export interface GeminiRouteDeps {
   readonly maxBodyBytes: number;
   /** Removes every known secret from text that came from upstream. */
   readonly scrub: (text: string) => string;
+  /** The model in `models/{model}…` → the model called (aliases, retired names). */
+  readonly resolveModel: ModelResolver;
 }
 
 async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void> {
   if (!METHODS.has(ctx.method)) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
-  const target = geminiTarget(ctx.pathname, ctx.search);
+  const target = geminiTarget(ctx.pathname, ctx.search, deps.resolveModel);
   ctx.model = target.model;
+  ctx.requestedModel = target.requestedModel;
   if (FORM_TYPES.test(ctx.req.headers['content-type'] ?? '')) throw new ProxyError('GP_UNSUPPORTED_MEDIA_TYPE');
   const body = ctx.method === 'GET' ? undefined : await readBody(ctx, deps.maxBodyBytes);
   ctx.bytesIn = body?.length ?? 0;

@@ -40,7 +40,7 @@ async function answer(ctx: RequestContext, deps: OllamaRouteDeps, request: Ollam
   const context = answerContext(ctx, deps);
   // Nothing to generate: Ollama loads (or unloads) the model and says so at once.
   if (request.body === undefined) return sendJson(ctx.res, 200, loadAnswer(request, context));
-  await generate(ctx, deps, { model: request.model, stream: request.stream, body: request.body }, {
+  await generate(ctx, deps, { model: request.model, requestedModel: request.requestedModel, stream: request.stream, body: request.body }, {
     answer: (response) => toOllamaAnswer(response, request, context),
     stream: () => new OllamaStream(request, context),
     upstreamError: fromGoogleError,

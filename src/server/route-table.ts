@@ -1,0 +1,48 @@
+/**
+ * @module The route table, in the order routes are matched: operators' routes, then each
+ * protocol the configuration serves. The order settles the paths two protocols share.
+ */
+
+import type { Config } from '../config/resolve.js';
+import type { Rotator } from '../upstream/rotator.js';
+import type { Metrics } from './metrics.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { PipelineDeps } from './pipeline.js';
+import type { ModelResolver } from '../protocols/shared/model-name.js';
+import type { Route } from './router.js';
+import { geminiRoute } from './routes/gemini.js';
+import { ollamaRoutes } from './routes/ollama.js';
+import { openAiRoutes } from './routes/openai.js';
+import { opsRoutes } from './routes/ops.js';
+import { sessionRoutes, type SessionRouteDeps } from './routes/session.js';
+import { simpleRoutes } from './routes/simple.js';
+
+export interface RouteTableParts {
+  readonly config: Config;
+  readonly rotator: Rotator;
+  readonly metrics: Metrics;
+  readonly load: () => { inflight: number; streamsOpen: number };
+  readonly pipeline: PipelineDeps;
+  readonly catalog: ModelCatalog;
+  readonly resolveModel: ModelResolver;
+  readonly sessions: Omit<SessionRouteDeps, keyof PipelineDeps | 'resolveModel' | 'defaultModel' | 'maxHistoryBytes' | 'now'>;
+  readonly now: () => number;
+}
+
+export function routeTable(parts: RouteTableParts): Route[] {
+  const { config, pipeline, resolveModel, now } = parts;
+  const served = (name: Config['protocols'][number]): boolean => config.protocols.includes(name);
+  const routes = opsRoutes({ rotator: parts.rotator, metrics: parts.metrics, now, load: parts.load });
+  const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now };
+  // OpenAI's routes come first: `/v1/models` is OpenAI's when both APIs are served.
+  if (served('openai')) routes.push(...openAiRoutes(translated));
+  if (served('ollama')) routes.push(...ollamaRoutes(translated));
+  if (served('session')) {
+    const defaultModel = config.sessionModel;
+    routes.push(...sessionRoutes({ ...pipeline, ...parts.sessions, resolveModel, defaultModel, maxHistoryBytes: config.maxHistoryBytes, now }));
+    // Ahead of the Gemini routes, which would take `/gemini/v1/…` for theirs.
+    routes.push(...simpleRoutes({ ...pipeline, resolveModel, defaultModel }));
+  }
+  if (served('gemini')) routes.push(geminiRoute({ dispatcher: pipeline.dispatcher, maxBodyBytes: config.maxBodyBytes, scrub: pipeline.scrub, resolveModel }));
+  return routes;
+}
