@@ -1,6 +1,7 @@
 /**
  * @module `gemini-proxy` serving: loads the lists, starts the daemon, and owns what belongs to
- * the process: signals (SIGHUP reloads, SIGTERM/SIGINT drain), file watching, the exit.
+ * the process: signals (SIGHUP reloads and reopens the logs, SIGTERM/SIGINT drain), file
+ * watching, the exit.
  */
 
 import { ConfigError } from '../config/config-error.js';
@@ -10,7 +11,7 @@ import { watchFiles } from '../config/watch.js';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Secrets } from '../log/secrets.js';
-import { Daemon, SERVED_PROTOCOLS } from '../server/daemon.js';
+import { Daemon } from '../server/daemon.js';
 
 function readLists(config: Config): Lists {
   return loadLists(listSourcesOf(config));
@@ -34,7 +35,10 @@ function reloader(config: Config, daemon: Daemon, log: Logger): (trigger: string
     }
     logWarnings(log, lists);
     daemon.reload(lists);
-    log.info({ event: 'reloaded', trigger, keys: lists.keys.length, relays: lists.relays.map((relay) => relay.id) }, 'reloaded');
+    log.info({
+      event: 'reloaded', trigger, keys: lists.keys.length, relays: lists.relays.map((relay) => relay.id),
+      users: lists.users.length,
+    }, 'reloaded');
     // A reload is the operator saying "I fixed something": disabled keys get probed at once.
     void daemon.prober.probeAll();
   };
@@ -50,9 +54,13 @@ async function listen(daemon: Daemon, config: Config): Promise<{ address: string
   }
 }
 
-/** Installs the signal handlers: SIGHUP reloads; SIGTERM/SIGINT drain; a second signal exits. */
+/** Installs the signal handlers: SIGHUP reloads and reopens the logs; SIGTERM/SIGINT drain; a second signal exits. */
 function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (trigger: string) => void): Promise<number> {
-  process.on('SIGHUP', () => reload('SIGHUP'));
+  process.on('SIGHUP', () => {
+    reload('SIGHUP');
+    // SIGHUP is also logrotate's "I moved your files": reopened even when the lists fail to reload.
+    daemon.reopenLogs();
+  });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
@@ -74,19 +82,16 @@ export async function serve(config: Config, log: Logger, secrets: Secrets): Prom
   const reload = reloader(config, daemon, log);
   // Watching and signal handling start before the "listening" line, so a supervisor that acts on
   // that line always finds them in place.
-  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile], config.watchIntervalMs,
-    () => reload('file-change'));
+  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile, config.usersFile],
+    config.watchIntervalMs, () => reload('file-change'));
   const stopped = handleSignals(config, daemon, log, reload);
   const { address, port } = await listen(daemon, config).catch((error: unknown) => {
     stopWatching();
     throw error;
   });
-  const served = config.protocols.filter((name) => (SERVED_PROTOCOLS as readonly string[]).includes(name));
-  const pending = config.protocols.filter((name) => !served.includes(name));
   log.info({
     event: 'listening', address, port, keys: lists.keys.length,
-    relays: lists.relays.map((relay) => relay.id), protocols: served,
-    ...(pending.length > 0 && { notYetAvailable: pending }),
+    relays: lists.relays.map((relay) => relay.id), users: lists.users.length, protocols: config.protocols,
     auth: config.proxyKeys.length > 0,
     ...(config.configFile && { config: config.configFile }),
   }, `listening on ${address}:${port}`);

@@ -112,6 +112,13 @@ function durationAtLeast(minMs: number): (field: string, raw: RawValue) => numbe
   };
 }
 
+/** 0 (off), or from 1 s to 1 h: shorter would flood a stream, longer is no keep-alive at all. */
+function keepaliveInterval(field: string, raw: RawValue): number {
+  const ms = parseDuration(field, raw);
+  if (ms !== 0 && (ms < 1_000 || ms > 3_600_000)) throw ConfigError.invalid(field, raw, '0 (off) or a duration from 1s to 1h');
+  return ms;
+}
+
 type SpecTable = { readonly [K in keyof Settings]: SettingSpec<Settings[K]> };
 
 export const SETTINGS: SpecTable = {
@@ -191,7 +198,7 @@ export const SETTINGS: SpecTable = {
     flag: 'stream-keepalive', env: 'GEMINI_PROXY_STREAM_KEEPALIVE', valueName: 'duration',
     defaultText: '15s',
     help: 'while a translated stream is silent (the model thinking), send a frame clients ignore this often (0 turns it off)',
-    parse: parseDuration,
+    parse: keepaliveInterval,
   },
   maxBodyBytes: {
     flag: 'max-body-size', env: 'GEMINI_PROXY_MAX_BODY_SIZE', valueName: 'size',

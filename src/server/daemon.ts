@@ -32,9 +32,6 @@ import { ChatSessions } from './chat-sessions.js';
 import { InteractionLog } from '../log/interactions.js';
 import { MemorySessionStore } from '../state/memory-sessions.js';
 
-/** The protocols this build serves; the others are accepted names, served by later releases. */
-export const SERVED_PROTOCOLS = ['gemini', 'openai', 'ollama', 'session'] as const;
-
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
 

@@ -5,6 +5,7 @@
  * request it translated, how to render an answer, a stream and Google's errors.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { isBatchEmbedContentsResponse, isGenerateContentResponse } from '../protocols/gemini/answers.js';
 import { parseGoogleError, type GoogleError } from '../protocols/gemini/google-error.js';
@@ -59,6 +60,11 @@ export interface GenerateParts {
   /** The streamed answer, in the protocol's framing. */
   stream(): StreamTranslation;
   readonly upstreamError: UpstreamErrorRenderer;
+}
+
+/** A fresh random token for the ids of answers and tool calls. */
+export function newToken(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** The request body as a JSON object: within the size limit and budget, or a 4xx. */

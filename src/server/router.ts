@@ -1,5 +1,6 @@
 /** @module The route table: an ordered list, first match wins. */
 
+import { ProxyError } from '../errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
 
 export interface Route {
@@ -14,4 +15,31 @@ export interface Route {
 
 export function findRoute(routes: readonly Route[], method: string, pathname: string): Route | undefined {
   return routes.find((route) => route.matches(method, pathname));
+}
+
+export interface RouteSpec {
+  readonly name: string;
+  readonly protocol: RouteProtocol;
+  /** The methods the route serves; others get the protocol's 405, since the path is its. */
+  readonly methods: readonly string[];
+  readonly matches: Route['matches'];
+  /** Whether a proxy key is required (when any is configured); true unless said. */
+  readonly auth?: boolean;
+}
+
+/** A route that answers 405 in its protocol's shape for a method it does not serve. */
+export function route(spec: RouteSpec, handle: Route['handle']): Route {
+  const { name, protocol, methods, matches, auth = true } = spec;
+  return {
+    name, protocol, auth, matches,
+    handle: (ctx) => {
+      if (!methods.includes(ctx.method)) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
+      return handle(ctx);
+    },
+  };
+}
+
+/** Matches one exact path, whatever the method. */
+export function path(pathname: string): Route['matches'] {
+  return (_method, candidate) => candidate === pathname;
 }

@@ -123,7 +123,8 @@ describe('gemini-proxy: starting', () => {
     it('protocol: GEMINI_PROXY_CONFIG names the INI file when --config is absent', async () => {
       workspace().write('gp.ini', 'protocol = session\nport = 0\n');
       const line = await listeningWith([], { GEMINI_PROXY_CONFIG: 'gp.ini' });
-      expect(line.notYetAvailable).toEqual(['session']);
+      expect(line.protocols).toEqual(['session']);
+      expect(line.notYetAvailable).toBeUndefined();
     });
 
     it('port: the INI port is used when nothing overrides it', async () => {

@@ -155,7 +155,7 @@ describe('simple endpoint: errors in the document\'s codes, each with {"error"}'
   it('429 with Retry-After when every key is rate-limited, then at once without an upstream call', async () => {
     h.upstream.setDefault(fail('quotaPerMinute', '30s'));
     const first = await post(h.proxy.url, { contents: [HI] });
-    expect(expectError(first, 429)).toMatch(/quota/);
+    expectError(first, 429);
     expect(first.headers['retry-after']).toBe('30');
     expect(h.upstream.requests).toHaveLength(KEYS.length);
     const second = await post(h.proxy.url, { contents: [HI] });

@@ -1,6 +1,6 @@
 /** The interaction log: its line on the logger and in a real file, appending, reopening, failing. */
 
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,37 @@ describe('InteractionLog', () => {
     await interactions.close();
     expect(linesOf(readIfExists(rotated))).toEqual([expect.objectContaining({ message: 'before' })]);
     expect(linesOf(readIfExists(file))).toEqual([expect.objectContaining({ message: 'after' })]);
+  });
+
+  it('a reopen without a rename keeps appending to the same file, in order; close waits for reopens', async () => {
+    const file = join(dir, 'interactions.jsonl');
+    const interactions = open(file);
+    interactions.record({ userId: 'alice', message: 'one', outputLength: 1 });
+    interactions.reopen();
+    interactions.record({ userId: 'alice', message: 'two', outputLength: 2 });
+    interactions.reopen();
+    interactions.reopen();
+    interactions.record({ userId: 'alice', message: 'three', outputLength: 3 });
+    await interactions.close();
+    expect(linesOf(readIfExists(file)).map((line) => (line as { message: string }).message)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('a reopen that cannot open the file: one error line, and every interaction still logged', async () => {
+    const folder = join(dir, 'logs');
+    const file = join(folder, 'interactions.jsonl');
+    mkdirSync(folder);
+    const interactions = open(file);
+    interactions.record({ userId: 'alice', message: 'one', outputLength: 1 });
+    await waitForFile(file, (text) => text.includes('one'));
+    renameSync(folder, `${folder}.old`);
+    writeFileSync(folder, '');
+    interactions.reopen();
+    await sink.waitFor((line) => line['event'] === 'interaction-log-failed');
+    interactions.record({ userId: 'alice', message: 'two', outputLength: 2 });
+    await interactions.close();
+    expect(linesOf(readIfExists(join(`${folder}.old`, 'interactions.jsonl')))).toEqual([expect.objectContaining({ message: 'one' })]);
+    expect(sink.events('interaction')).toHaveLength(2);
+    expect(sink.events('interaction-log-failed')).toHaveLength(1);
   });
 
   it('without a file, logs to the logger only; reopen and close do nothing', async () => {

@@ -243,4 +243,8 @@ describe('tool-call ids carrying a signature', () => {
     expect(encodeToolCallId('tok', undefined)).toBe('call_tok');
     expect(signatureFromToolCallId('call_tok')).toBeUndefined();
   });
+
+  it.each(['call_a.ts.', 'call_a.ts.!!', 'x.ts.a b', 'call_a.ts.ab=c'])('%s carries no signature (not written by the proxy)', (id) => {
+    expect(signatureFromToolCallId(id)).toBeUndefined();
+  });
 });

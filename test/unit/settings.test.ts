@@ -58,6 +58,15 @@ describe('bounded settings', () => {
     expect(configError(() => SETTINGS.port.parse('--port', '65536')).field).toBe('--port');
   });
 
+  it('stream keep-alive is 0 (off) or from 1 s to 1 h: shorter floods a stream, longer overflows a timer', () => {
+    expect(SETTINGS.keepaliveIntervalMs.parse('--stream-keepalive', '0')).toBe(0);
+    expect(SETTINGS.keepaliveIntervalMs.parse('--stream-keepalive', '1s')).toBe(1_000);
+    expect(SETTINGS.keepaliveIntervalMs.parse('--stream-keepalive', '1h')).toBe(3_600_000);
+    for (const raw of ['999ms', '1ms', '61m', '600h']) {
+      expect(configError(() => SETTINGS.keepaliveIntervalMs.parse('--stream-keepalive', raw)).message).toContain('from 1s to 1h');
+    }
+  });
+
   it('max attempts is from 1 to 50', () => {
     expect(configError(() => SETTINGS.maxAttempts.parse('--max-attempts', '0')).message).toContain('from 1 to 50');
     expect(SETTINGS.maxAttempts.parse('--max-attempts', '50')).toBe(50);

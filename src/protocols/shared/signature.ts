@@ -29,8 +29,14 @@ export function encodeToolCallId(token: string, thoughtSignature: string | undef
   return thoughtSignature ? `${id}${MARK}${toBase64Url(thoughtSignature)}` : id;
 }
 
-/** The thought signature inside a tool-call id, if it carries one. */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The thought signature inside a tool-call id, if it carries one. What follows the mark must be
+ * base64url: anything else was not written by the proxy, and would only earn Google's 400.
+ */
 export function signatureFromToolCallId(id: string): string | undefined {
   const at = id.indexOf(MARK);
-  return at === -1 ? undefined : fromBase64Url(id.slice(at + MARK.length));
+  const encoded = at === -1 ? '' : id.slice(at + MARK.length);
+  return BASE64URL.test(encoded) ? fromBase64Url(encoded) : undefined;
 }

@@ -4,7 +4,6 @@
  * upstream, so the routes that manage local models answer a clear error.
  */
 
-import { randomBytes } from 'node:crypto';
 import { ProxyError } from '../../errors.js';
 import { translateOllamaChat, translateOllamaGenerate } from '../../protocols/ollama/request.js';
 import { loadAnswer, toOllamaAnswer, type OllamaAnswerContext } from '../../protocols/ollama/answer.js';
@@ -18,9 +17,9 @@ import { readString } from '../../protocols/shared/read.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
 import type { ModelCatalog } from '../model-catalog.js';
-import { embedBatches, generate, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
 import { sendBody, sendJson } from '../respond.js';
-import type { Route } from '../router.js';
+import { path, route, type Route } from '../router.js';
 
 export interface OllamaRouteDeps extends PipelineDeps {
   readonly catalog: ModelCatalog;
@@ -33,7 +32,7 @@ export interface OllamaRouteDeps extends PipelineDeps {
 const MANAGEMENT = new Set(['/api/pull', '/api/push', '/api/create', '/api/copy', '/api/delete']);
 
 function answerContext(ctx: RequestContext, deps: OllamaRouteDeps): OllamaAnswerContext {
-  return { startedAt: ctx.startedAt, now: deps.now, newToken: () => randomBytes(12).toString('base64url') };
+  return { startedAt: ctx.startedAt, now: deps.now, newToken };
 }
 
 async function answer(ctx: RequestContext, deps: OllamaRouteDeps, request: OllamaRequest): Promise<void> {
@@ -79,18 +78,9 @@ async function list(ctx: RequestContext, deps: OllamaRouteDeps, shape: typeof to
   if (listed !== undefined) sendJson(ctx.res, 200, shape(listed, deps.aliases, deps.now()));
 }
 
-function route(name: string, methods: readonly string[], path: string, auth: boolean, handle: Route['handle']): Route {
-  return {
-    name,
-    protocol: 'ollama',
-    auth,
-    matches: (_method, pathname) => pathname === path,
-    handle: (ctx) => {
-      // These paths are Ollama's whatever the method: a wrong one gets Ollama's 405.
-      if (!methods.includes(ctx.method)) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
-      return handle(ctx);
-    },
-  };
+/** Ollama's paths are Ollama's whatever the method: a wrong one gets Ollama's 405. */
+function ollama(name: string, methods: readonly string[], pathname: string, auth: boolean, handle: Route['handle']): Route {
+  return route({ name, protocol: 'ollama', methods, matches: path(pathname), auth }, handle);
 }
 
 const GET = ['GET', 'HEAD'];
@@ -100,15 +90,15 @@ const POST = ['POST'];
 export function ollamaRoutes(deps: OllamaRouteDeps): Route[] {
   return [
     // Clients probe `/` to detect a server, before they send any credential.
-    route('ollama-root', GET, '/', false, (ctx) => sendBody(ctx.res, 200, { 'content-type': 'text/plain; charset=utf-8' }, 'Ollama is running')),
-    route('ollama-chat', POST, '/api/chat', true, async (ctx) => answer(ctx, deps, translateOllamaChat(await readJson(ctx, deps), deps.resolveModel))),
-    route('ollama-generate', POST, '/api/generate', true, async (ctx) => answer(ctx, deps, translateOllamaGenerate(await readJson(ctx, deps), deps.resolveModel))),
-    route('ollama-embed', POST, '/api/embed', true, (ctx) => embed(ctx, deps, false)),
-    route('ollama-embeddings', POST, '/api/embeddings', true, (ctx) => embed(ctx, deps, true)),
-    route('ollama-tags', GET, '/api/tags', true, (ctx) => list(ctx, deps, toOllamaTags)),
-    route('ollama-ps', GET, '/api/ps', true, (ctx) => list(ctx, deps, toOllamaPs)),
-    route('ollama-show', POST, '/api/show', true, (ctx) => show(ctx, deps)),
-    route('ollama-version', GET, '/api/version', true, (ctx) => sendJson(ctx.res, 200, { version: OLLAMA_VERSION })),
+    ollama('ollama-root', GET, '/', false, (ctx) => sendBody(ctx.res, 200, { 'content-type': 'text/plain; charset=utf-8' }, 'Ollama is running')),
+    ollama('ollama-chat', POST, '/api/chat', true, async (ctx) => answer(ctx, deps, translateOllamaChat(await readJson(ctx, deps), deps.resolveModel))),
+    ollama('ollama-generate', POST, '/api/generate', true, async (ctx) => answer(ctx, deps, translateOllamaGenerate(await readJson(ctx, deps), deps.resolveModel))),
+    ollama('ollama-embed', POST, '/api/embed', true, (ctx) => embed(ctx, deps, false)),
+    ollama('ollama-embeddings', POST, '/api/embeddings', true, (ctx) => embed(ctx, deps, true)),
+    ollama('ollama-tags', GET, '/api/tags', true, (ctx) => list(ctx, deps, toOllamaTags)),
+    ollama('ollama-ps', GET, '/api/ps', true, (ctx) => list(ctx, deps, toOllamaPs)),
+    ollama('ollama-show', POST, '/api/show', true, (ctx) => show(ctx, deps)),
+    ollama('ollama-version', GET, '/api/version', true, (ctx) => sendJson(ctx.res, 200, { version: OLLAMA_VERSION })),
     {
       name: 'ollama-other', protocol: 'ollama', auth: true,
       matches: (_method, pathname) => pathname.startsWith('/api/'),

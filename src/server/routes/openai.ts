@@ -3,7 +3,6 @@
  * Requests are translated and validated before any key is used; answers are translated back.
  */
 
-import { randomBytes } from 'node:crypto';
 import { ProxyError } from '../../errors.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
@@ -15,9 +14,9 @@ import type { CompletionContext } from '../../protocols/openai/types.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
 import type { ModelCatalog } from '../model-catalog.js';
-import { embedBatches, generate, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
-import type { Route } from '../router.js';
+import { route, type Route } from '../router.js';
 
 const PREFIXES = ['/v1', '/openai/v1'];
 
@@ -26,11 +25,6 @@ export interface OpenAiRouteDeps extends PipelineDeps {
   readonly aliases: Readonly<Record<string, string>>;
   readonly resolveModel: ModelResolver;
   readonly now: () => number;
-}
-
-/** A fresh random token for response and tool-call ids. */
-function newToken(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
@@ -90,30 +84,19 @@ function modelId(pathname: string): string | undefined {
   return MODEL_PATH.exec(pathname)?.[1];
 }
 
-type Matcher = (method: string, pathname: string) => boolean;
-
-function route(name: string, method: string, matches: Matcher, handle: Route['handle']): Route {
-  return {
-    name,
-    protocol: 'openai',
-    auth: true,
-    matches,
-    handle: (ctx) => {
-      if (ctx.method !== method) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
-      return handle(ctx);
-    },
-  };
+function openai(name: string, method: string, matches: Route['matches'], handle: Route['handle']): Route {
+  return route({ name, protocol: 'openai', methods: [method], matches }, handle);
 }
 
 /** `/v1/chat/completions`, `/v1/embeddings`, `/v1/models[/{id}]`, and the same under `/openai`. */
 export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
   return [
     // These paths are OpenAI's whatever the method (a wrong one gets OpenAI's 405).
-    route('openai-chat', 'POST', (_m, p) => PATHS.chat.has(p), (ctx) => chat(ctx, deps)),
-    route('openai-embeddings', 'POST', (_m, p) => PATHS.embeddings.has(p), (ctx) => embeddings(ctx, deps)),
-    route('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
+    openai('openai-chat', 'POST', (_m, p) => PATHS.chat.has(p), (ctx) => chat(ctx, deps)),
+    openai('openai-embeddings', 'POST', (_m, p) => PATHS.embeddings.has(p), (ctx) => embeddings(ctx, deps)),
+    openai('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
     // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…:verb` calls must reach Gemini.
-    route('openai-model', 'GET', (m, p) => m === 'GET' && MODEL_PATH.test(p), (ctx) => models(ctx, deps, modelId(ctx.pathname))),
+    openai('openai-model', 'GET', (m, p) => m === 'GET' && MODEL_PATH.test(p), (ctx) => models(ctx, deps, modelId(ctx.pathname))),
     // Anything else under `/openai/` is an unknown OpenAI route, answered in OpenAI's shape.
     {
       name: 'openai-unknown', protocol: 'openai', auth: true,

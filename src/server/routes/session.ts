@@ -17,7 +17,7 @@ import type { ChatSessions } from '../chat-sessions.js';
 import type { RequestContext } from '../context.js';
 import { callJson, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
-import type { Route } from '../router.js';
+import { path, route, type Route } from '../router.js';
 
 export interface SessionRouteDeps extends PipelineDeps {
   readonly store: SessionStore;
@@ -91,23 +91,14 @@ async function endChat(ctx: RequestContext, deps: SessionRouteDeps): Promise<voi
   sendJson(ctx.res, 200, { message: 'Chat ended' });
 }
 
-function route(name: string, path: string, handle: Route['handle']): Route {
-  return {
-    name,
-    protocol: 'session',
-    auth: true,
-    matches: (_method, pathname) => pathname === path,
-    handle: (ctx) => {
-      if (ctx.method !== 'POST') throw new ProxyError('GP_METHOD_NOT_ALLOWED');
-      return handle(ctx);
-    },
-  };
+function session(name: string, pathname: string, handle: Route['handle']): Route {
+  return route({ name, protocol: 'session', methods: ['POST'], matches: path(pathname) }, handle);
 }
 
 export function sessionRoutes(deps: SessionRouteDeps): Route[] {
   return [
-    route('session-start', '/start_chat', (ctx) => startChat(ctx, deps)),
-    route('session-send', '/send_message', (ctx) => sendMessage(ctx, deps)),
-    route('session-end', '/end_chat', (ctx) => endChat(ctx, deps)),
+    session('session-start', '/start_chat', (ctx) => startChat(ctx, deps)),
+    session('session-send', '/send_message', (ctx) => sendMessage(ctx, deps)),
+    session('session-end', '/end_chat', (ctx) => endChat(ctx, deps)),
   ];
 }
