@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { chunk } from '../support/behaviours.js';
 import type { Behaviour } from '../support/fake-gemini.js';
 import { withProxy } from '../support/harness.js';
+import { SKIP_SIGNATURE } from '../../src/protocols/shared/signature.js';
 
 const TOKEN = 'ollama-client-token';
 const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -16,6 +17,14 @@ function json(body: unknown): Behaviour {
   return (_request, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
+  };
+}
+
+/** A streamed answer of one chunk. */
+function streamed(parts: Record<string, unknown>[]): Behaviour {
+  return (_request, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }] })}\r\n\r\n`);
   };
 }
 
@@ -160,6 +169,52 @@ describe('ollama client through the proxy', () => {
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIGNATURE }] },
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temp: 20 } } }] },
     ]);
+  });
+
+  describe('a client that drops the tool-call id, as ollama-python does: the proxy remembers the signature', () => {
+    const question: Message = { role: 'user', content: 'Weather in Paris?' };
+    /** An assistant message rebuilt without the id, as ollama-python's pydantic models do. */
+    const withoutId = (args: Record<string, unknown>): Message => ({ role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: args } }] });
+    const result = (temp: number): Message => ({ role: 'tool', content: `{"temp":${temp}}`, tool_name: 'get_weather' });
+    const callPart = (args: Record<string, unknown>, thoughtSignature: string): Record<string, unknown> =>
+      ({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args }, thoughtSignature }] });
+    const resultPart = (temp: number): Record<string, unknown> =>
+      ({ role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temp } } }] });
+
+    it('the call comes back without its id and still carries its signature; another conversation\'s same call does not', async () => {
+      h.upstream.next(answer([{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIGNATURE }]));
+      const first = await client.chat({ model: 'gemini-2.5-flash', messages: [question], tools });
+      expect(first.message.tool_calls?.[0]?.function).toMatchObject({ name: 'get_weather', arguments: { city: 'Paris' } });
+      await client.chat({ model: 'gemini-2.5-flash', tools, messages: [question, withoutId({ city: 'Paris' }), result(20)] });
+      expect(sent(1)['contents']).toEqual([
+        { role: 'user', parts: [{ text: 'Weather in Paris?' }] }, callPart({ city: 'Paris' }, SIGNATURE), resultPart(20),
+      ]);
+      // A chat from scratch: the same call after another question.
+      await client.chat({ model: 'gemini-2.5-flash', tools, messages: [{ role: 'user', content: 'Paris weather?' }, withoutId({ city: 'Paris' }), result(20)] });
+      expect(sent(2)['contents']).toEqual([
+        { role: 'user', parts: [{ text: 'Paris weather?' }] }, callPart({ city: 'Paris' }, SKIP_SIGNATURE), resultPart(20),
+      ]);
+    });
+
+    it('a chain of two calls, the second answer streamed, keeps both signatures', async () => {
+      const second = Buffer.from('the second call\'s signature').toString('base64');
+      h.upstream.next(
+        answer([{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIGNATURE }]),
+        streamed([{ functionCall: { name: 'get_weather', args: { city: 'Lyon' } }, thoughtSignature: second }]),
+      );
+      await client.chat({ model: 'gemini-2.5-flash', messages: [question], tools });
+      const history = [question, withoutId({ city: 'Paris' }), result(20)];
+      const stream = await client.chat({ model: 'gemini-2.5-flash', tools, messages: history, stream: true });
+      const calls = [];
+      for await (const part of stream) calls.push(...(part.message.tool_calls ?? []));
+      expect(calls.map((call) => call.function)).toMatchObject([{ name: 'get_weather', arguments: { city: 'Lyon' } }]);
+      const final = await client.chat({ model: 'gemini-2.5-flash', tools, messages: [...history, withoutId({ city: 'Lyon' }), result(18)] });
+      expect(final.message.content).toContain('Hello from fake Gemini');
+      expect(sent(2)['contents']).toEqual([
+        { role: 'user', parts: [{ text: 'Weather in Paris?' }] }, callPart({ city: 'Paris' }, SIGNATURE), resultPart(20),
+        callPart({ city: 'Lyon' }, second), resultPart(18),
+      ]);
+    });
   });
 
   it('images: a base64 PNG becomes inline data before the text', async () => {

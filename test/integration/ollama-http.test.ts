@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { chunk, controlledStream, fail } from '../support/behaviours.js';
 import type { Behaviour } from '../support/fake-gemini.js';
-import { rawRequest, type RawResponse } from '../support/http.js';
+import { rawRequest, type RawResponse, expectErrorMessage } from '../support/http.js';
 import { withProxy } from '../support/harness.js';
 
 const TOKEN = 'ollama-http-token';
@@ -71,15 +71,7 @@ function lines(text: string): Record<string, unknown>[] {
 
 const hasLine = (text: string): boolean => text.includes('\n');
 
-/** An error in Ollama's shape: `{"error": "<message>"}`, nothing else. */
-function expectOllamaError(response: RawResponse, status: number): string {
-  expect({ status: response.status, body: response.body }).toMatchObject({ status });
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(response.body) as Record<string, unknown>;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(typeof body['error']).toBe('string');
-  return body['error'] as string;
-}
+const expectOllamaError = expectErrorMessage;
 
 describe('ollama API over HTTP', () => {
   const h = withProxy({ keys: ['key-a', 'key-b'], settings: { proxyKeys: [TOKEN] } });

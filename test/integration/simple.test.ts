@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from '../fixtures/openai-requests/media.js';
 import { controlledStream, fail } from '../support/behaviours.js';
 import { withProxy } from '../support/harness.js';
-import { closedPort, rawRequest, type RawResponse } from '../support/http.js';
+import { closedPort, rawRequest, type RawResponse, expectErrorMessage } from '../support/http.js';
 
 const TOKEN = 'simple-endpoint-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -25,15 +25,7 @@ function post(base: string, body: unknown, options: { headers?: Record<string, s
   });
 }
 
-/** An error in the document's shape: the status, and `{"error": "<message>"}` as JSON, nothing else. */
-function expectError(response: RawResponse, status: number): string {
-  expect({ status: response.status, body: response.body }).toMatchObject({ status });
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(response.body) as Record<string, unknown>;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(typeof body['error']).toBe('string');
-  return body['error'] as string;
-}
+const expectError = expectErrorMessage;
 
 describe('simple endpoint: answers', () => {
   const h = withProxy({ keys: KEYS, settings: { proxyKeys: [TOKEN] } });

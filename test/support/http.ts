@@ -1,6 +1,7 @@
 /** Small HTTP helpers for tests: raw requests with exact paths, JSON posts, free ports. */
 
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { expect } from 'vitest';
 import { createServer } from 'node:net';
 
 export interface RawResponse {
@@ -52,4 +53,17 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+/**
+ * An error in the plain shape Ollama, the chat-session API and the simple endpoint share: the
+ * status, and a JSON body `{"error": "<message>"}` with nothing else. Returns the message.
+ */
+export function expectErrorMessage(response: RawResponse, status: number): string {
+  expect({ status: response.status, body: response.body }).toMatchObject({ status });
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  const body = JSON.parse(response.body) as Record<string, unknown>;
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(typeof body['error']).toBe('string');
+  return body['error'] as string;
 }

@@ -5,7 +5,7 @@ import type { GenerateContentResponse } from '../../src/protocols/gemini/types.j
 import { loadAnswer, toOllamaAnswer } from '../../src/protocols/ollama/answer.js';
 import { metrics } from '../../src/protocols/ollama/metrics.js';
 import { translateOllamaChat, translateOllamaGenerate } from '../../src/protocols/ollama/request.js';
-import type { OllamaRequest } from '../../src/protocols/ollama/types.js';
+import type { CallKey, OllamaRequest } from '../../src/protocols/ollama/types.js';
 import { resolve } from '../fixtures/openai-requests/chat-requests.js';
 import { SIGNATURE, SIGNATURE_IN_ID } from '../fixtures/openai/context.js';
 import { STARTED_AT, testContext } from '../fixtures/ollama/context.js';
@@ -67,8 +67,27 @@ describe('toOllamaAnswer', () => {
     expect(result['done_reason']).toBe('stop');
   });
 
-  it('generate: response and thinking, no tool calls', () => {
-    const result = answer(candidate([{ text: 'Hmm.', thought: true }, { text: 'Yes.' }, { functionCall: { name: 'f', args: {} } }], 'MAX_TOKENS'), GENERATE);
+  it('each call that comes with a signature is told to remember: the model, this request\'s contents, the call as sent', () => {
+    const told: [CallKey, string][] = [];
+    const request = translateOllamaChat({ model: 'flash', messages: [{ role: 'user', content: 'Hi' }] }, resolve);
+    const result = toOllamaAnswer(candidate([
+      { functionCall: { name: 'get_weather', args: { city: 'Tokyo' } }, thoughtSignature: SIGNATURE },
+      { functionCall: { name: 'now' } },
+      { functionCall: { name: 'now' }, thoughtSignature: 'second' },
+    ]), request, { ...testContext(), remember: (key, signature) => told.push([key, signature]) });
+    const contentsBefore = [{ role: 'user', parts: [{ text: 'Hi' }] }];
+    expect(told).toStrictEqual([
+      [{ model: request.model, contentsBefore, name: 'get_weather', args: { city: 'Tokyo' } }, SIGNATURE],
+      [{ model: request.model, contentsBefore, name: 'now', args: {} }, 'second'],
+    ]);
+    expect(told[0]?.[0].contentsBefore).toBe(request.body?.contents);
+    expect((result['message'] as { tool_calls: unknown[] }).tool_calls).toHaveLength(3);
+  });
+
+  it('generate: response and thinking, no tool calls (and nothing to remember)', () => {
+    const remember = (): never => expect.unreachable('generate carries no tool calls');
+    const response = candidate([{ text: 'Hmm.', thought: true }, { text: 'Yes.' }, { functionCall: { name: 'f', args: {} }, thoughtSignature: SIGNATURE }], 'MAX_TOKENS');
+    const result = toOllamaAnswer(response, GENERATE, { ...testContext({ at: DONE_AT }), remember });
     expect(result).toMatchObject({ model: 'flash', response: 'Yes.', thinking: 'Hmm.', done: true, done_reason: 'length' });
     expect(result).not.toHaveProperty('message');
   });

@@ -1,8 +1,10 @@
 /** Ollama `/api/chat` and `/api/generate` → Gemini requests (wire-formats §3.2, §3.3, §4.3; wire-formats-2 §6.4). */
 
 import { describe, expect, it } from 'vitest';
+import type { Content } from '../../src/protocols/gemini/types.js';
 import { IGNORED_OPTIONS } from '../../src/protocols/ollama/options.js';
 import { isUnload, translateOllamaChat, translateOllamaGenerate } from '../../src/protocols/ollama/request.js';
+import type { CallKey, SignatureLookup } from '../../src/protocols/ollama/types.js';
 import { SKIP_SIGNATURE } from '../../src/protocols/shared/signature.js';
 import { proxyErrorOf } from '../fixtures/openai-requests/bad-requests.js';
 import { resolve } from '../fixtures/openai-requests/chat-requests.js';
@@ -165,6 +167,89 @@ describe('translateOllamaChat: messages', () => {
       const request = body(n);
       return measureWork(() => translateOllamaChat(request, resolve));
     }, 400)).toBeLessThan(10);
+  });
+});
+
+describe('translateOllamaChat: signatures the server remembers, for calls without one in their id', () => {
+  const QUESTION = { role: 'user', content: 'Weather in Paris?' };
+  const QUESTION_CONTENTS: Content[] = [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }];
+  /** The call as ollama-python sends it back: no id. */
+  const WEATHER = call('get_weather', { city: 'Paris' });
+  const REMEMBERED: CallKey = { model: MODEL, contentsBefore: QUESTION_CONTENTS, name: 'get_weather', args: { city: 'Paris' } };
+
+  /** A fake memo holding `kept` by the key as JSON; it records a copy of every key it is asked for. */
+  function memo(kept: readonly [CallKey, string][] = [[REMEMBERED, SIGNATURE]]): { signatureFor: SignatureLookup; asked: CallKey[] } {
+    const signatures = new Map(kept.map(([key, signature]) => [JSON.stringify(key), signature]));
+    const asked: CallKey[] = [];
+    const signatureFor: SignatureLookup = (key) => {
+      asked.push(structuredClone(key));
+      return signatures.get(JSON.stringify(key));
+    };
+    return { signatureFor, asked };
+  }
+
+  function signaturesOf(messages: unknown[], signatureFor: SignatureLookup): unknown[] {
+    const contents = translateOllamaChat({ model: MODEL, messages }, resolve, signatureFor).body?.contents ?? [];
+    return contents.flatMap((content) => content.parts ?? []).filter((part) => part.functionCall).map((part) => part.thoughtSignature);
+  }
+
+  it('a call without an id gets the remembered signature; the key is the model, the contents before its message, the call', () => {
+    const { signatureFor, asked } = memo();
+    expect(signaturesOf([QUESTION, { role: 'assistant', content: '', tool_calls: [WEATHER] }, { role: 'tool', content: '20' }], signatureFor)).toEqual([SIGNATURE]);
+    expect(asked).toStrictEqual([REMEMBERED]);
+  });
+
+  it('a signature in the id wins, and the memo is not asked', () => {
+    const { signatureFor, asked } = memo([[REMEMBERED, 'another']]);
+    const withId = call('get_weather', { city: 'Paris' }, `call_t1.ts.${SIGNATURE_IN_ID}`);
+    expect(signaturesOf([QUESTION, { role: 'assistant', tool_calls: [withId] }], signatureFor)).toEqual([SIGNATURE]);
+    expect(asked).toEqual([]);
+  });
+
+  it('an id without a signature asks the memo too', () => {
+    const plain = call('get_weather', { city: 'Paris' }, 'call_plain');
+    expect(signaturesOf([QUESTION, { role: 'assistant', tool_calls: [plain] }], memo().signatureFor)).toEqual([SIGNATURE]);
+  });
+
+  it.each([
+    ['nothing remembered', WEATHER, []],
+    ['another function', call('get_time', { city: 'Paris' }), undefined],
+    ['other arguments', call('get_weather', { city: 'Lyon' }), undefined],
+  ])('a call the memo does not know (%s) gets the stand-in', (_name, unknown, kept?: [CallKey, string][]) => {
+    expect(signaturesOf([QUESTION, { role: 'assistant', tool_calls: [unknown] }], memo(kept).signatureFor)).toEqual([SKIP_SIGNATURE]);
+  });
+
+  it.each([
+    ['another question', [{ role: 'user', content: 'Weather in Paris, please?' }]],
+    ['more before the question', [{ role: 'user', content: 'Hello.' }, { role: 'assistant', content: 'Hi!' }, QUESTION]],
+    ['no question at all', []],
+  ])('the same call after another conversation (%s) gets the stand-in', (_name, before) => {
+    expect(signaturesOf([...before, { role: 'assistant', tool_calls: [WEATHER] }], memo().signatureFor)).toEqual([SKIP_SIGNATURE]);
+  });
+
+  it('the calls of one message share its prefix; a later message\'s prefix holds the signatures restored before it', () => {
+    const { signatureFor, asked } = memo();
+    const time = call('get_time', { city: 'Paris' });
+    signaturesOf([
+      QUESTION, { role: 'assistant', content: 'Looking.', tool_calls: [WEATHER, time] }, { role: 'tool', content: '20' }, { role: 'tool', content: '9:00' },
+      { role: 'assistant', tool_calls: [call('get_news')] },
+    ], signatureFor);
+    expect(asked.map((key) => [key.name, key.contentsBefore])).toStrictEqual([
+      ['get_weather', QUESTION_CONTENTS],
+      ['get_time', QUESTION_CONTENTS],
+      ['get_news', [
+        ...QUESTION_CONTENTS,
+        { role: 'model', parts: [
+          { text: 'Looking.' },
+          { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: SIGNATURE },
+          { functionCall: { name: 'get_time', args: { city: 'Paris' } }, thoughtSignature: SKIP_SIGNATURE },
+        ] },
+        { role: 'user', parts: [
+          { functionResponse: { name: 'get_weather', response: { output: 20 } } },
+          { functionResponse: { name: 'get_time', response: { output: '9:00' } } },
+        ] },
+      ]],
+    ]);
   });
 });
 

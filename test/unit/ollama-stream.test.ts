@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { GenerateContentResponse } from '../../src/protocols/gemini/types.js';
 import { translateOllamaChat, translateOllamaGenerate } from '../../src/protocols/ollama/request.js';
 import { OllamaStream } from '../../src/protocols/ollama/stream.js';
-import type { OllamaRequest } from '../../src/protocols/ollama/types.js';
+import type { CallKey, OllamaRequest } from '../../src/protocols/ollama/types.js';
 import { resolve } from '../fixtures/openai-requests/chat-requests.js';
 import { SIGNATURE, SIGNATURE_IN_ID } from '../fixtures/openai/context.js';
 import { STARTED_AT, testContext, type TestClock } from '../fixtures/ollama/context.js';
@@ -56,6 +56,14 @@ describe('OllamaStream: chat', () => {
       },
     ]);
     expect(stream.truncated).toBe(false);
+  });
+
+  it('each streamed call that comes with a signature is told to remember, keyed by the request\'s contents', () => {
+    const told: [CallKey, string][] = [];
+    const stream = new OllamaStream(PLAIN_CHAT, { ...testContext(), remember: (key, signature) => told.push([key, signature]) });
+    stream.push(chunk([{ functionCall: { name: 'f', args: { a: 1 } }, thoughtSignature: SIGNATURE }]));
+    stream.push(chunk([{ functionCall: { name: 'g' } }], 'STOP'));
+    expect(told).toStrictEqual([[{ model: PLAIN_CHAT.model, contentsBefore: PLAIN_CHAT.body?.contents, name: 'f', args: { a: 1 } }, SIGNATURE]]);
   });
 
   it('thoughts are dropped unless asked for; a chunk of only thoughts says nothing', () => {

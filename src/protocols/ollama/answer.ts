@@ -3,7 +3,8 @@
  * §3.3, §4.1), and the pieces the stream shares. Only candidate 0 is read: Ollama answers one
  * completion. Gemini's finish reasons all map to `stop` except MAX_TOKENS (`length`); Ollama has
  * no other, and ends tool calls with `stop` too. A tool call's id carries its thought signature
- * (clients echo the message back). Total: whatever the upstream sent, nothing here throws.
+ * (clients echo the message back), and the server is told of it too (`remember`), for clients
+ * that drop the id. Total: whatever the upstream sent, nothing here throws.
  */
 
 import { candidateIndex, candidatesOf, partsOf, readPart } from '../gemini/answer-parts.js';
@@ -45,10 +46,13 @@ export function readDelta(parts: readonly unknown[], request: OllamaRequest, ctx
     else if (read?.kind === 'thought' && request.includeThinking) thinking.push(read.text);
     else if (read?.kind === 'call' && request.kind === 'chat') {
       const { name, args } = read.part.functionCall;
-      toolCalls.push({
-        id: encodeToolCallId(ctx.newToken(), read.part.thoughtSignature),
-        function: { index: firstIndex + toolCalls.length, name, arguments: args ?? {} },
-      });
+      const signature = read.part.thoughtSignature;
+      const call = { name, arguments: args ?? {} };
+      // Keyed as the call will come back: after this request's contents, with the arguments sent.
+      if (signature && request.body) {
+        ctx.remember?.({ model: request.model, contentsBefore: request.body.contents, name, args: call.arguments }, signature);
+      }
+      toolCalls.push({ id: encodeToolCallId(ctx.newToken(), signature), function: { index: firstIndex + toolCalls.length, ...call } });
     }
   }
   return { content: content.join(''), thinking: thinking.join(''), toolCalls };

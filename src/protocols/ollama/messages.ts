@@ -1,8 +1,9 @@
 /**
  * @module Ollama chat messages → Gemini `contents` (wire-formats §3.2, wire-formats-2 §6.4): they
  * become `contents` (adjacent turns of one role merged) and `systemInstruction`; assistant tool
- * calls become `functionCall` parts carrying the thought signature their id holds; tool messages
- * become `functionResponse` parts. Pure; every malformed message is a 400 naming it.
+ * calls become `functionCall` parts carrying the thought signature their id holds (else the one
+ * the server remembers for the call, else Google's stand-in); tool messages become
+ * `functionResponse` parts. Pure; every malformed message is a 400 naming it.
  */
 
 import type { Content, Part } from '../gemini/types.js';
@@ -12,14 +13,34 @@ import { signatureFromToolCallId, SKIP_SIGNATURE } from '../shared/signature.js'
 import { functionArguments, toolResult } from '../shared/tools.js';
 import { appendTurn } from '../shared/turns.js';
 import { PendingCalls } from './pending-calls.js';
-import type { Prompt } from './types.js';
+import type { Prompt, SignatureLookup } from './types.js';
 
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool']);
+
+/** The server's memory of recent calls' signatures, for calls whose id carries none. */
+export interface RememberedSignatures {
+  /** The Gemini model id the request names. */
+  readonly model: string;
+  readonly signatureFor: SignatureLookup;
+}
 
 interface State {
   readonly contents: Content[];
   readonly system: Part[];
   readonly calls: PendingCalls;
+  readonly remembered: RememberedSignatures | undefined;
+}
+
+/**
+ * A call's signature: its id's, else the remembered one (clients such as ollama-python drop the
+ * id), else Google's stand-in. The call's own assistant message is not in `contents` yet, so
+ * every call of one message has the same prefix, as every call of one answer had.
+ */
+function signatureOf(id: string, name: string, args: Record<string, unknown>, state: State): string {
+  const remembered = state.remembered;
+  return signatureFromToolCallId(id) ??
+    remembered?.signatureFor({ model: remembered.model, contentsBefore: state.contents, name, args }) ??
+    SKIP_SIGNATURE;
 }
 
 /** User content: images first (Gemini answers best with the image before the question), then text. */
@@ -41,7 +62,7 @@ function toolCallPart(call: unknown, param: string, state: State): Part {
   if (raw !== undefined && raw !== null && typeof raw !== 'string' && !isObject(raw)) throw badRequest(where, `${where} must be an object`);
   const args = functionArguments(raw, where);
   state.calls.add(id, name);
-  return { functionCall: { name, args }, thoughtSignature: signatureFromToolCallId(id) ?? SKIP_SIGNATURE };
+  return { functionCall: { name, args }, thoughtSignature: signatureOf(id, name, args, state) };
 }
 
 /** Assistant text and tool calls; `thinking` is not sent back (Gemini keeps no thoughts in history). */
@@ -85,9 +106,13 @@ function translateOne(message: unknown, index: number, state: State): void {
   }
 }
 
-/** Translates a non-empty `messages` list; a 400 names the first message at fault. */
-export function translateChatMessages(messages: readonly unknown[]): Prompt {
-  const state: State = { contents: [], system: [], calls: new PendingCalls() };
+/**
+ * Translates a non-empty `messages` list; a 400 names the first message at fault. The same
+ * messages always give the same contents, so a prefix of a conversation translates as it did
+ * when it was a whole request (the key `remembered` signatures are found by).
+ */
+export function translateChatMessages(messages: readonly unknown[], remembered?: RememberedSignatures): Prompt {
+  const state: State = { contents: [], system: [], calls: new PendingCalls(), remembered };
   messages.forEach((message, index) => translateOne(message, index, state));
   if (state.contents.length === 0) {
     throw badRequest('messages', 'messages must hold at least one user, assistant or tool message with content');

@@ -14,7 +14,7 @@ import { SchemaBudget } from '../shared/schema-budget.js';
 import { functionTools } from '../shared/tools.js';
 import { translateChatMessages } from './messages.js';
 import { generationSettings, type GenerationSettings } from './options.js';
-import type { OllamaRequest, Prompt } from './types.js';
+import type { OllamaRequest, Prompt, SignatureLookup } from './types.js';
 
 /**
  * Request fields accepted and knowingly ignored (besides `options` in IGNORED_OPTIONS):
@@ -71,12 +71,16 @@ function toOllamaRequest(kind: OllamaRequest['kind'], base: RequestBase, prompt:
   return { ...shared, body };
 }
 
-/** `/api/chat` → the translated request; empty `messages` asks only to load (or unload) the model. */
-export function translateOllamaChat(body: Json, resolve: ModelResolver): OllamaRequest {
+/**
+ * `/api/chat` → the translated request; empty `messages` asks only to load (or unload) the model.
+ * `signatureFor` is consulted for tool calls whose id carries no thought signature.
+ */
+export function translateOllamaChat(body: Json, resolve: ModelResolver, signatureFor?: SignatureLookup): OllamaRequest {
   const base = readRequestBase(body, resolve);
   const tools = functionTools(readArray(body['tools'], 'tools') ?? [], 'tools', base.schemaBudget);
   const messages = readArray(body['messages'], 'messages') ?? [];
-  return toOllamaRequest('chat', base, messages.length === 0 ? undefined : translateChatMessages(messages), tools);
+  const remembered = signatureFor && { model: base.model, signatureFor };
+  return toOllamaRequest('chat', base, messages.length === 0 ? undefined : translateChatMessages(messages, remembered), tools);
 }
 
 /** The user turn and system instruction; undefined when there is nothing to generate from. */

@@ -36,6 +36,27 @@ export interface OllamaRequest {
   readonly doneReason?: 'load' | 'unload';
 }
 
+/**
+ * What ties a tool call to its conversation, so a thought signature kept for it is found again
+ * only in the same conversation: the model, the `contents` before the model turn holding the
+ * call, and the call itself. For a call in an answer, `contentsBefore` is the request's
+ * `body.contents`; for a call in an assistant message, what the messages before it translate
+ * to. It is the translator's own list, still being built: read it during the call, do not keep it.
+ */
+export interface CallKey {
+  /** The Gemini model id. */
+  readonly model: string;
+  readonly contentsBefore: readonly Content[];
+  readonly name: string;
+  readonly args: unknown;
+}
+
+/** The signature the server remembers for a call, if any. */
+export type SignatureLookup = (key: CallKey) => string | undefined;
+
+/** Tells the server the signature Gemini sent with a call. */
+export type SignatureRecorder = (key: CallKey, signature: string) => void;
+
 /** Per-request context from the server: the clock and randomness the translators may use. */
 export interface OllamaAnswerContext {
   /** When the request arrived, ms since the epoch. */
@@ -44,6 +65,8 @@ export interface OllamaAnswerContext {
   readonly now: () => number;
   /** A fresh random token for a tool-call id. */
   readonly newToken: () => string;
+  /** Called for each tool call that comes with a thought signature (chat only). */
+  readonly remember?: SignatureRecorder;
 }
 
 /** A translated `/api/embed` (or legacy `/api/embeddings`) request. */

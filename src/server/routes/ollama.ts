@@ -1,7 +1,8 @@
 /**
  * @module The Ollama-compatible API: chat and generate (NDJSON streams by default), embeddings,
  * the model list in Ollama's shapes, and the probes clients send to detect a server. Models live
- * upstream, so the routes that manage local models answer a clear error.
+ * upstream, so the routes that manage local models answer a clear error. Chat remembers the
+ * thought signatures of the tool calls it answers, for clients that drop the ids carrying them.
  */
 
 import { ProxyError } from '../../errors.js';
@@ -10,7 +11,7 @@ import { loadAnswer, toOllamaAnswer, type OllamaAnswerContext } from '../../prot
 import { translateOllamaEmbed, translateOllamaEmbeddings, toOllamaEmbed } from '../../protocols/ollama/embed.js';
 import { fromGoogleError } from '../../protocols/ollama/errors.js';
 import { findOllamaModel, OLLAMA_VERSION, toOllamaPs, toOllamaShow, toOllamaTags } from '../../protocols/ollama/models.js';
-import type { OllamaRequest } from '../../protocols/ollama/types.js';
+import type { OllamaRequest, SignatureRecorder } from '../../protocols/ollama/types.js';
 import { OllamaStream } from '../../protocols/ollama/stream.js';
 import type { Model } from '../../protocols/gemini/types.js';
 import { readString } from '../../protocols/shared/read.js';
@@ -20,6 +21,7 @@ import type { ModelCatalog } from '../model-catalog.js';
 import { embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
 import { sendBody, sendJson } from '../respond.js';
 import { path, route, type Route } from '../router.js';
+import { SignatureMemo } from '../signature-memo.js';
 
 export interface OllamaRouteDeps extends PipelineDeps {
   readonly catalog: ModelCatalog;
@@ -35,8 +37,8 @@ function answerContext(ctx: RequestContext, deps: OllamaRouteDeps): OllamaAnswer
   return { startedAt: ctx.startedAt, now: deps.now, newToken };
 }
 
-async function answer(ctx: RequestContext, deps: OllamaRouteDeps, request: OllamaRequest): Promise<void> {
-  const context = answerContext(ctx, deps);
+async function answer(ctx: RequestContext, deps: OllamaRouteDeps, request: OllamaRequest, remember?: SignatureRecorder): Promise<void> {
+  const context = { ...answerContext(ctx, deps), remember };
   // Nothing to generate: Ollama loads (or unloads) the model and says so at once.
   if (request.body === undefined) return sendJson(ctx.res, 200, loadAnswer(request, context));
   await generate(ctx, deps, { model: request.model, requestedModel: request.requestedModel, stream: request.stream, body: request.body }, {
@@ -44,6 +46,13 @@ async function answer(ctx: RequestContext, deps: OllamaRouteDeps, request: Ollam
     stream: () => new OllamaStream(request, context),
     upstreamError: fromGoogleError,
   });
+}
+
+/** A chat: its tool calls find the signatures the memo kept, and its answer's are kept. */
+async function chat(ctx: RequestContext, deps: OllamaRouteDeps, signatures: SignatureMemo): Promise<void> {
+  const json = await readJson(ctx, deps);
+  const hooks = signatures.hooks();
+  await answer(ctx, deps, translateOllamaChat(json, deps.resolveModel, hooks.signatureFor), hooks.remember);
 }
 
 async function embed(ctx: RequestContext, deps: OllamaRouteDeps, legacy: boolean): Promise<void> {
@@ -88,10 +97,11 @@ const POST = ['POST'];
 
 /** `/api/…` and the `GET /` probe. */
 export function ollamaRoutes(deps: OllamaRouteDeps): Route[] {
+  const signatures = new SignatureMemo(deps.now);
   return [
     // Clients probe `/` to detect a server, before they send any credential.
     ollama('ollama-root', GET, '/', false, (ctx) => sendBody(ctx.res, 200, { 'content-type': 'text/plain; charset=utf-8' }, 'Ollama is running')),
-    ollama('ollama-chat', POST, '/api/chat', true, async (ctx) => answer(ctx, deps, translateOllamaChat(await readJson(ctx, deps), deps.resolveModel))),
+    ollama('ollama-chat', POST, '/api/chat', true, (ctx) => chat(ctx, deps, signatures)),
     ollama('ollama-generate', POST, '/api/generate', true, async (ctx) => answer(ctx, deps, translateOllamaGenerate(await readJson(ctx, deps), deps.resolveModel))),
     ollama('ollama-embed', POST, '/api/embed', true, (ctx) => embed(ctx, deps, false)),
     ollama('ollama-embeddings', POST, '/api/embeddings', true, (ctx) => embed(ctx, deps, true)),
