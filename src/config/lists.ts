@@ -158,14 +158,18 @@ function loadRelays(file: string, warnings: string[]): Relay[] {
 
 /** Most operators do not serve chat sessions, so a missing users file means no users, not an error. */
 function loadUsers(file: string, warnings: string[]): string[] {
+  if (file === '') return [];
   const text = readOptional(file, '--users-file');
   return text === undefined ? [] : parseLines(text, file, warnings).map((line) => toUser(line, file));
 }
 
-/** Where a resolved configuration says the lists are. */
-export function listSourcesOf(config: ListSources): ListSources {
+/**
+ * Where a resolved configuration says the lists are. The users file is read only when the
+ * session API is served ('' otherwise): a file nobody uses must not stop a start or a reload.
+ */
+export function listSourcesOf(config: ListSources & { readonly protocols: readonly string[] }): ListSources {
   const { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile } = config;
-  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile };
+  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile: config.protocols.includes('session') ? usersFile : '' };
 }
 
 /** Reads the three lists; throws a ConfigError naming the file and line of the first problem. */

@@ -257,7 +257,12 @@ export const SETTINGS: SpecTable = {
   userRate: {
     flag: 'user-rate', env: 'GEMINI_PROXY_USER_RATE', valueName: 'rate', defaultText: '2/s',
     help: 'send_message calls per user, across all their chats, such as 2/s or 60/m (none: no limit); over it, 429',
-    parse: parseRate,
+    parse: (field, raw) => {
+      const rate = parseRate(field, raw);
+      // Each user's last messages are kept to enforce the rate exactly: their count is bounded.
+      if (rate !== undefined && rate.requests > 1_000) throw ConfigError.invalid(field, raw, 'at most 1000 messages per s, m or h');
+      return rate;
+    },
   },
   sessionModel: {
     flag: 'session-model', env: 'GEMINI_PROXY_SESSION_MODEL', valueName: 'model', defaultText: 'gemini-2.5-flash',
@@ -275,12 +280,12 @@ export const SETTINGS: SpecTable = {
     parse: (field, raw) => parseInteger(field, raw, 1, 1_000_000),
   },
   maxChats: {
-    flag: 'max-chats', env: 'GEMINI_PROXY_MAX_CHATS', valueName: 'number', defaultText: '10000',
+    flag: 'max-chats', env: 'GEMINI_PROXY_MAX_CHATS', valueName: 'number', defaultText: '1000',
     help: 'open chats in all; one more is a 503',
     parse: (field, raw) => parseInteger(field, raw, 1, 10_000_000),
   },
   maxHistoryBytes: {
-    flag: 'max-history-size', env: 'GEMINI_PROXY_MAX_HISTORY_SIZE', valueName: 'size', defaultText: '1mb',
+    flag: 'max-history-size', env: 'GEMINI_PROXY_MAX_HISTORY_SIZE', valueName: 'size', defaultText: '256kb',
     help: 'history one chat keeps; past it the oldest exchanges are dropped, whole',
     parse: parseSize,
   },

@@ -5,7 +5,7 @@
  */
 
 import { once } from 'node:events';
-import { pino } from 'pino';
+import { SonicBoom } from 'sonic-boom';
 import { errorCode } from '../errors.js';
 import type { Logger } from './logger.js';
 
@@ -27,7 +27,12 @@ export interface InteractionLogOptions {
   readonly scrub: (text: string) => string;
 }
 
-type FileDestination = ReturnType<typeof pino.destination>;
+type FileDestination = SonicBoom;
+
+/** A message longer than this is logged cut, with `truncated: true`: one request may carry 20 MiB. */
+const MAX_LOGGED_MESSAGE = 8 * 1024;
+/** Bytes the file's buffer may hold while the disk is slow; past it lines are dropped (stdout has them). */
+const MAX_BUFFERED = 16 * 1024 * 1024;
 
 export class InteractionLog {
   readonly #log: Logger;
@@ -58,10 +63,13 @@ export class InteractionLog {
    * a file is set, appended to it. The message is scrubbed of secrets: users paste anything.
    */
   record(interaction: Interaction): void {
+    const long = interaction.message.length > MAX_LOGGED_MESSAGE;
     const line = {
       timestamp: new Date(this.#now()).toISOString(),
       user_id: interaction.userId,
-      message: this.#scrub(interaction.message),
+      // Scrubbed whole first: a secret across the cut is not left half in the line.
+      message: long ? this.#scrub(interaction.message).slice(0, MAX_LOGGED_MESSAGE) : this.#scrub(interaction.message),
+      ...(long && { truncated: true }),
       output_length: interaction.outputLength,
       ...(interaction.status !== undefined && { status: interaction.status }),
     };
@@ -111,8 +119,9 @@ export class InteractionLog {
 
   #open(): FileDestination | undefined {
     if (this.#file === '') return undefined;
-    // Asynchronous, like stdout: a slow disk never holds a request.
-    const destination = pino.destination({ dest: this.#file, append: true, sync: false, mkdir: true });
+    // Asynchronous, like stdout: a slow disk never holds a request. SonicBoom itself rather than
+    // pino.destination, whose exit hook throws at exit for a file that never opened.
+    const destination = new SonicBoom({ dest: this.#file, append: true, sync: false, mkdir: true, maxLength: MAX_BUFFERED });
     destination.on('error', (error: unknown) => this.#failed(destination, error));
     return destination;
   }

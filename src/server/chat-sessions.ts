@@ -5,17 +5,44 @@
  */
 
 import type { Rate } from '../config/parse-value.js';
-import { ClientRateLimiter } from './rate-limit.js';
+import { MAX_CLIENTS } from './rate-limit.js';
+
+/**
+ * At most `requests` messages per user in any window of `perMs`: the times of a user's last
+ * messages are kept, so "2 per second" never lets a third through within the same second (a
+ * token bucket would, after a burst). Users are kept in order of last use, at most MAX_CLIENTS.
+ */
+class SlidingWindow {
+  readonly #rate: Rate;
+  readonly #times = new Map<string, number[]>();
+
+  constructor(rate: Rate) {
+    this.#rate = rate;
+  }
+
+  /** 0 when the user may send now (counted), else the ms until the oldest message leaves the window. */
+  take(userId: string, nowMs: number): number {
+    const { requests, perMs } = this.#rate;
+    const times = (this.#times.get(userId) ?? []).filter((at) => nowMs - at < perMs);
+    this.#times.delete(userId);
+    this.#times.set(userId, times);
+    if (this.#times.size > MAX_CLIENTS) this.#times.delete(this.#times.keys().next().value ?? userId);
+    const oldest = times[0];
+    if (times.length >= requests && oldest !== undefined) return Math.max(1, oldest + perMs - nowMs);
+    times.push(nowMs);
+    return 0;
+  }
+}
 
 export class ChatSessions {
   #users: ReadonlySet<string>;
-  readonly #limiter: ClientRateLimiter | undefined;
+  readonly #limiter: SlidingWindow | undefined;
   /** Each chat's last queued message; removed once the chat's queue is empty. */
   readonly #tails = new Map<string, Promise<void>>();
 
   constructor(users: readonly string[], userRate: Rate | undefined) {
     this.#users = new Set(users);
-    this.#limiter = userRate && new ClientRateLimiter(userRate);
+    this.#limiter = userRate && new SlidingWindow(userRate);
   }
 
   replaceUsers(users: readonly string[]): void {

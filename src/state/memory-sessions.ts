@@ -1,7 +1,7 @@
 /**
  * @module The chat sessions of one process, in memory, within bounds: chats per user, chats in
  * all, and an idle timeout after which a chat ends by itself. Expired chats are dropped when
- * they are next looked at, or when a bound is reached, so no timer runs.
+ * they are next looked at and whenever a chat is opened, so no timer runs.
  */
 
 import type { Content } from '../protocols/gemini/types.js';
@@ -35,8 +35,9 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async open(settings: ChatSettings, nowMs: number): Promise<OpenResult> {
+    // Chats are kept in order of last use: the expired ones are at the front, so this is cheap.
+    this.#sweep(nowMs);
     if (this.#userChats(settings.userId, nowMs) >= this.#limits.maxChatsPerUser) return { ok: false, full: 'user' };
-    if (this.#chats.size >= this.#limits.maxChats) this.#sweep(nowMs);
     if (this.#chats.size >= this.#limits.maxChats) return { ok: false, full: 'all' };
     const chat: Chat = { id: this.#newId(), settings, history: [] };
     this.#chats.set(chat.id, { chat, lastUsedMs: nowMs });

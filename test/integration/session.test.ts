@@ -9,6 +9,7 @@ import { fail } from '../support/behaviours.js';
 import type { Behaviour } from '../support/fake-gemini.js';
 import { withProxy } from '../support/harness.js';
 import { rawRequest, type RawResponse } from '../support/http.js';
+import { listsOf } from '../support/proxy.js';
 
 const USERS = ['alice', 'bob'];
 let clock = 1_000_000;
@@ -103,6 +104,7 @@ describe('chat sessions: errors', () => {
     ['a malformed generation_config', { user_id: 'alice', generation_config: { temperature: 'hot' } }, 400],
     ['an unknown generation setting', { user_id: 'alice', generation_config: { warmth: 1 } }, 400],
     ['generation_config not an object', { user_id: 'alice', generation_config: [1] }, 400],
+    ['one setting in both spellings', { user_id: 'alice', generation_config: { top_p: 0.5, topP: 7 } }, 400],
     ['a model name that is not one', { user_id: 'alice', model_name: '../files' }, 400],
   ])('start_chat with %s: %i', async (_name, body, status) => {
     const response = await post('/start_chat', body);
@@ -124,6 +126,15 @@ describe('chat sessions: errors', () => {
     expect(h.upstream.requests).toHaveLength(0);
     const keys = (await h.proxy.status()).keys;
     expect(keys.every((key) => key.state === 'active' && key.coolingUntil === undefined)).toBe(true);
+  });
+
+  it('a user taken off the users file cannot send to a chat already open (403), nor start one', async () => {
+    const chatId = await start({ user_id: 'bob' });
+    h.proxy.daemon.reload(listsOf(['pool-a', 'pool-b'], [h.upstream.url], ['alice']));
+    const response = await post('/send_message', { chat_id: chatId, message: 'still me' });
+    expect(response.status).toBe(403);
+    expect((await post('/start_chat', { user_id: 'bob' })).status).toBe(403);
+    expect(h.upstream.requests).toHaveLength(0);
   });
 
   it('GET on a session route is a 405', async () => {

@@ -82,6 +82,19 @@ describe('InteractionLog', () => {
     expect(sink.raw.join('\n')).not.toContain('AIza-SECRET');
   });
 
+  it('a message over 8 KiB is logged cut, marked truncated, and scrubbed whole first', async () => {
+    const file = join(dir, 'interactions.jsonl');
+    const interactions = open(file);
+    const message = `${'x'.repeat(8 * 1024 - 4)}AIza-SECRET${'y'.repeat(100)}`;
+    interactions.record({ userId: 'alice', message, outputLength: 1 });
+    await interactions.close();
+    const [line] = linesOf(readIfExists(file)) as { message: string; truncated?: boolean }[];
+    expect(line?.message).toHaveLength(8 * 1024);
+    expect(line?.truncated).toBe(true);
+    expect(line?.message.endsWith('xxxx[red')).toBe(true);
+    expect(sink.events('interaction')[0]).toMatchObject({ truncated: true });
+  });
+
   it('appends to an existing file and never truncates it', async () => {
     const file = join(dir, 'interactions.jsonl');
     writeFileSync(file, '{"earlier":1}\n');

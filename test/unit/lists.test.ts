@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configError } from '../support/config-error.js';
-import { GOOGLE_ENDPOINT, keyId, loadLists, parseLines, toRelay, type ListSources } from '../../src/config/lists.js';
+import { GOOGLE_ENDPOINT, keyId, listSourcesOf, loadLists, parseLines, toRelay, type ListSources } from '../../src/config/lists.js';
 
 const GOOGLE_RELAY = { id: 'generativelanguage.googleapis.com', origin: GOOGLE_ENDPOINT, basePath: '' };
 
@@ -234,6 +234,12 @@ describe('loadLists', () => {
       const lists = loadLists(withUsers('alice\nbob\nalice\n'));
       expect(lists.users).toEqual(['alice', 'bob']);
       expect(lists.warnings).toEqual([`${file('valid_users.txt')}:3: duplicate of line 1, dropped`]);
+    });
+
+    it('is not read at all when the session API is not served: a bad line there stops nothing', () => {
+      const configured = { ...withUsers('John Doe\n'), protocols: ['gemini', 'openai'] };
+      expect(loadLists(listSourcesOf(configured)).users).toEqual([]);
+      expect(() => loadLists(listSourcesOf({ ...configured, protocols: ['session'] }))).toThrow();
     });
 
     it('a missing file means no users, not an error', () => {

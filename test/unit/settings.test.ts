@@ -149,8 +149,8 @@ describe('defaultSettings', () => {
       sessionModel: 'gemini-2.5-flash',
       sessionIdleTimeoutMs: 1_800_000,
       maxChatsPerUser: 10,
-      maxChats: 10_000,
-      maxHistoryBytes: 1024 * 1024,
+      maxChats: 1_000,
+      maxHistoryBytes: 256 * 1024,
       interactionLog: '',
     });
   });

@@ -25,6 +25,11 @@ export function candidatesOf(response: GenerateContentResponse): [Candidate, num
   return candidates;
 }
 
+/** Candidate 0 (proto3 omits its index), the one answer of protocols that take one; undefined when absent. */
+export function firstCandidate(response: GenerateContentResponse): Candidate | undefined {
+  return candidatesOf(response).find(([candidate, position]) => candidateIndex(candidate, position) === 0)?.[0];
+}
+
 /** A candidate's parts, or none when its content is not an object holding a list. */
 export function partsOf(candidate: Candidate): readonly unknown[] {
   const content: unknown = candidate.content;

@@ -7,8 +7,8 @@
  * that drop the id. Total: whatever the upstream sent, nothing here throws.
  */
 
-import { candidateIndex, candidatesOf, partsOf, readPart } from '../gemini/answer-parts.js';
-import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
+import { firstCandidate, partsOf, readPart } from '../gemini/answer-parts.js';
+import type { GenerateContentResponse } from '../gemini/types.js';
 import { isObject, type Json } from '../shared/json.js';
 import { encodeToolCallId } from '../shared/signature.js';
 import { metrics } from './metrics.js';
@@ -24,11 +24,6 @@ export interface Delta {
 }
 
 export const EMPTY_DELTA: Delta = { content: '', thinking: '', toolCalls: [] };
-
-/** Candidate 0 of a response (proto3 omits its index), if there is one. */
-export function firstCandidate(response: GenerateContentResponse): Candidate | undefined {
-  return candidatesOf(response).find(([candidate, position]) => candidateIndex(candidate, position) === 0)?.[0];
-}
 
 /** Ollama's done_reason for Gemini's finish reason. */
 export function doneReasonFor(finishReason: unknown): 'stop' | 'length' {

@@ -8,11 +8,11 @@
  * inventing a done_reason. Total like answer.ts: what is not usable in a chunk is skipped.
  */
 
-import { partsOf, promptBlocked } from '../gemini/answer-parts.js';
+import { firstCandidate, partsOf, promptBlocked } from '../gemini/answer-parts.js';
 import type { GenerateContentResponse } from '../gemini/types.js';
 import { isObject } from '../shared/json.js';
 import { ndjsonLine, type StreamFailure, type StreamTranslation } from '../shared/stream.js';
-import { deltaFields, doneReasonFor, EMPTY_DELTA, firstCandidate, isEmpty, readDelta, stamp, type Delta } from './answer.js';
+import { deltaFields, doneReasonFor, EMPTY_DELTA, isEmpty, readDelta, stamp, type Delta } from './answer.js';
 import { metrics } from './metrics.js';
 import type { OllamaAnswerContext, OllamaRequest } from './types.js';
 

@@ -6,7 +6,7 @@
  * from its answer.
  */
 
-import { candidateIndex, candidatesOf, partsOf, readPart } from '../gemini/answer-parts.js';
+import { firstCandidate, partsOf, readPart } from '../gemini/answer-parts.js';
 import type { Content, GenerateContentResponse, Part } from '../gemini/types.js';
 import { jsonSize } from '../shared/json.js';
 
@@ -18,7 +18,7 @@ export interface Answer {
 
 /** Candidate 0's answer; no turn when it said nothing (an empty model turn would be refused later). */
 export function readAnswer(response: GenerateContentResponse): Answer {
-  const candidate = candidatesOf(response).find(([item, position]) => candidateIndex(item, position) === 0)?.[0];
+  const candidate = firstCandidate(response);
   const parts: Part[] = [];
   let text = '';
   for (const part of candidate === undefined ? [] : partsOf(candidate)) {

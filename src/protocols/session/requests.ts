@@ -57,6 +57,9 @@ export function readGenerationConfig(value: unknown): GenerationConfig {
   }
   const out: Record<string, unknown> = {};
   for (const [snake, camel, rule] of FIELDS) {
+    if (snake !== camel && config[snake] !== undefined && config[camel] !== undefined) {
+      throw badRequest(`generation_config.${snake}`, `generation_config holds both ${snake} and ${camel}; give one`);
+    }
     const name = config[snake] !== undefined ? snake : camel;
     const param = `generation_config.${name}`;
     out[camel] = rule === 'stop' ? stopSequences(config[name], param) : readNumber(config[name], param, rule);

@@ -4,16 +4,11 @@
  * a blocked prompt or an answer without text is an empty message. Pure.
  */
 
-import { candidateIndex, candidatesOf, partsOf, readPart } from '../gemini/answer-parts.js';
+import { firstCandidate, partsOf, readPart } from '../gemini/answer-parts.js';
 import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
 
 export interface SimpleAnswer {
   readonly message: string;
-}
-
-/** Candidate 0 (by its index, which proto3 omits when it is 0), if the response has one. */
-export function firstCandidate(response: GenerateContentResponse): Candidate | undefined {
-  return candidatesOf(response).find(([candidate, position]) => candidateIndex(candidate, position) === 0)?.[0];
 }
 
 /** The text of a candidate's parts, thoughts and function calls left out. */

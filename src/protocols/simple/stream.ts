@@ -10,7 +10,8 @@
 import type { GenerateContentResponse } from '../gemini/types.js';
 import { isObject } from '../shared/json.js';
 import { sseEvent, type StreamFailure, type StreamTranslation } from '../shared/stream.js';
-import { candidateText, firstCandidate } from './answer.js';
+import { firstCandidate } from '../gemini/answer-parts.js';
+import { candidateText } from './answer.js';
 
 /** Gemini's reason for refusing the prompt (it then sends no candidates), if it gave one. */
 function blockReason(response: GenerateContentResponse): string | undefined {

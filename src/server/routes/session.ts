@@ -48,6 +48,8 @@ async function liveChat(deps: SessionRouteDeps, chatId: string): Promise<Chat> {
 async function sendMessage(ctx: RequestContext, deps: SessionRouteDeps): Promise<void> {
   const { chatId, message } = readSendMessage(await readJson(ctx, deps));
   const { settings } = await liveChat(deps, chatId);
+  // A user taken off the users file loses the chats already open, not only new ones.
+  if (!deps.sessions.isUser(settings.userId)) throw new ProxyError('GP_UNKNOWN_USER');
   // Checked before the message waits its turn: over the rate, nothing is queued or sent.
   const waitMs = deps.sessions.takeMessage(settings.userId, deps.now());
   if (waitMs > 0) {
