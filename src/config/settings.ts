@@ -16,7 +16,7 @@ import {
   type RawValue,
 } from './parse-value.js';
 
-export const PROTOCOL_NAMES = ['gemini', 'openai', 'ollama', 'session'] as const;
+export const PROTOCOL_NAMES = ['gemini', 'openai', 'anthropic', 'ollama', 'session'] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -124,7 +124,7 @@ type SpecTable = { readonly [K in keyof Settings]: SettingSpec<Settings[K]> };
 export const SETTINGS: SpecTable = {
   protocols: {
     flag: 'protocol', env: 'GEMINI_PROXY_PROTOCOL', valueName: 'list', defaultText: 'all',
-    help: 'protocols to serve: a comma list of gemini, openai, ollama, session, or all',
+    help: 'protocols to serve: a comma list of gemini, openai, anthropic, ollama, session, or all',
     parse: parseProtocols,
   },
   host: {

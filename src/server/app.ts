@@ -61,7 +61,7 @@ export class App {
 
   async #handle(ctx: RequestContext): Promise<void> {
     if (this.#closing) throw new ProxyError('GP_SHUTTING_DOWN');
-    const route = findRoute(this.#options.routes, ctx.method, ctx.pathname);
+    const route = findRoute(this.#options.routes, ctx.method, ctx.pathname, ctx.req.headers);
     if (route === undefined) throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
     ctx.protocol = route.protocol;
     ctx.route = route.name;

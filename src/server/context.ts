@@ -11,7 +11,7 @@ import type { AttemptTrail } from '../upstream/dispatch.js';
 import type { BodyHold } from './body-budget.js';
 
 /** Decides a route's error shape; `simple` is the session protocol's "contents in, message out" endpoint. */
-export type RouteProtocol = 'gemini' | 'openai' | 'ollama' | 'session' | 'simple' | 'ops';
+export type RouteProtocol = 'gemini' | 'openai' | 'anthropic' | 'ollama' | 'session' | 'simple' | 'ops';
 
 export interface RequestContext {
   readonly id: string;

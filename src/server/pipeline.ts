@@ -76,13 +76,14 @@ export async function readJson(ctx: RequestContext, deps: PipelineDeps): Promise
 
 /** Google's error answer in the protocol's shape, with Google's status and `Retry-After`. */
 export function sendUpstreamError(ctx: RequestContext, answer: UpstreamAnswer, render: UpstreamErrorRenderer): void {
-  const body = render(answer.status, parseGoogleError(answer.body.toString('utf8')), `upstream answered ${answer.status}`);
+  const googleError = parseGoogleError(answer.body.toString('utf8'));
+  const body = render(answer.status, googleError, `upstream answered ${answer.status}`);
   const headers: OutgoingHttpHeaders = { 'content-type': 'application/json; charset=utf-8' };
   // The proxy already tried its keys and relays; the SDK's own retries would only repeat that.
   if (answer.status >= 500) headers['x-should-retry'] = 'false';
   const retryAfter = answer.headers['retry-after'];
   if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
-  sendBody(ctx.res, statusFor(ctx.protocol, answer.status), headers, JSON.stringify(body));
+  sendBody(ctx.res, statusFor(ctx.protocol, answer.status, googleError?.status), headers, JSON.stringify(body));
 }
 
 /** One Gemini call: the model, the verb after `:`, the body; and the model as the client named it. */

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
 import { errorMessageBody } from '../protocols/shared/error-body.js';
+import { anthropicErrorBody, anthropicStatus } from '../protocols/anthropic/errors.js';
 import { openAiErrorBody } from '../protocols/openai/errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
 import type { ErrorFrameGuard } from './error-frames.js';
@@ -22,17 +23,24 @@ export function documentStatus(status: number): number {
   return [400, 401, 403, 404, 429].includes(status) ? status : 400;
 }
 
-/** Protocols that answer with fewer statuses than the proxy tells apart. */
-const STATUSES: Partial<Record<RouteProtocol, (status: number) => number>> = { simple: documentStatus };
+/**
+ * Protocols whose statuses differ from the proxy's: the simple endpoint's document has fewer,
+ * Anthropic has one more (529 overloaded). `code` is the proxy's error code or Google's status.
+ */
+const STATUSES: Partial<Record<RouteProtocol, (status: number, code?: string) => number>> = {
+  simple: documentStatus,
+  anthropic: anthropicStatus,
+};
 
 /** The status a protocol answers for one the proxy (or Google) chose. */
-export function statusFor(protocol: RouteProtocol, status: number): number {
-  return STATUSES[protocol]?.(status) ?? status;
+export function statusFor(protocol: RouteProtocol, status: number, code?: string): number {
+  return STATUSES[protocol]?.(status, code) ?? status;
 }
 
 const RENDERERS: Partial<Record<RouteProtocol, ErrorRenderer>> = {
   gemini: geminiErrorBody,
   openai: openAiErrorBody,
+  anthropic: anthropicErrorBody,
   ollama: errorMessageBody,
   session: errorMessageBody,
   simple: errorMessageBody,
@@ -122,5 +130,5 @@ export function sendError(ctx: RequestContext, error: unknown): void {
   const headers = errorHeaders(proxyError);
   // Refused unread (bad key, no route): close rather than read a body nobody wants.
   if (hasUnreadBody(ctx)) headers.connection = 'close';
-  sendBody(ctx.res, statusFor(ctx.protocol, proxyError.status), headers, render(proxyError));
+  sendBody(ctx.res, statusFor(ctx.protocol, proxyError.status, proxyError.code), headers, render(proxyError));
 }

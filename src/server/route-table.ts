@@ -10,6 +10,7 @@ import type { ModelCatalog } from './model-catalog.js';
 import type { PipelineDeps } from './pipeline.js';
 import type { ModelResolver } from '../protocols/shared/model-name.js';
 import type { Route } from './router.js';
+import { anthropicRoutes } from './routes/anthropic.js';
 import { geminiRoute } from './routes/gemini.js';
 import { ollamaRoutes } from './routes/ollama.js';
 import { openAiRoutes } from './routes/openai.js';
@@ -34,7 +35,9 @@ export function routeTable(parts: RouteTableParts): Route[] {
   const served = (name: Config['protocols'][number]): boolean => config.protocols.includes(name);
   const routes = opsRoutes({ rotator: parts.rotator, metrics: parts.metrics, now, load: parts.load });
   const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now };
-  // OpenAI's routes come first: `/v1/models` is OpenAI's when both APIs are served.
+  // Anthropic's first: `/v1/messages` would be taken for Gemini's, and `/v1/models` carrying
+  // `anthropic-version` is Anthropic's. Then OpenAI's: other `/v1/models` requests are OpenAI's.
+  if (served('anthropic')) routes.push(...anthropicRoutes(translated));
   if (served('openai')) routes.push(...openAiRoutes(translated));
   if (served('ollama')) routes.push(...ollamaRoutes(translated));
   if (served('session')) {

@@ -1,5 +1,6 @@
 /** @module The route table: an ordered list, first match wins. */
 
+import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { RequestContext, RouteProtocol } from './context.js';
 
@@ -9,12 +10,13 @@ export interface Route {
   readonly protocol: RouteProtocol;
   /** Whether a proxy key is required (when any is configured). */
   readonly auth: boolean;
-  matches(method: string, pathname: string): boolean;
+  /** `headers` are the request's, for the few paths two protocols share (`GET /v1/models`). */
+  matches(method: string, pathname: string, headers: IncomingHttpHeaders): boolean;
   handle(ctx: RequestContext): Promise<void> | void;
 }
 
-export function findRoute(routes: readonly Route[], method: string, pathname: string): Route | undefined {
-  return routes.find((route) => route.matches(method, pathname));
+export function findRoute(routes: readonly Route[], method: string, pathname: string, headers: IncomingHttpHeaders): Route | undefined {
+  return routes.find((route) => route.matches(method, pathname, headers));
 }
 
 export interface RouteSpec {

@@ -70,7 +70,7 @@ describe('gemini-proxy: bad configuration', () => {
     const line = expectOneLineFailure(await runCli(['-protocol=bogus', '-port=0'], { cwd: ws.dir }));
     expect(line).toContain('--protocol');
     expect(line).toContain('"bogus"');
-    expect(line).toContain('gemini, openai, ollama, session, or all');
+    expect(line).toContain('gemini, openai, anthropic, ollama, session, or all');
   });
 
   it('an INI line without "=": names file:line', async () => {

@@ -31,7 +31,7 @@ describe('resolveConfig precedence', () => {
   it('uses the defaults when nothing is given', () => {
     const config = run({});
     expect(config).toMatchObject({
-      host: '127.0.0.1', port: 8000, maxAttempts: 3, protocols: ['gemini', 'openai', 'ollama', 'session'],
+      host: '127.0.0.1', port: 8000, maxAttempts: 3, protocols: ['gemini', 'openai', 'anthropic', 'ollama', 'session'],
       proxyKeys: [], allowUnauthenticated: false, configFile: undefined, envKeys: [], apiKeysFileExplicit: false,
     });
     expect(config.apiKeysFile).toBe(resolve('api_keys.txt'));

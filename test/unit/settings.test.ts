@@ -9,11 +9,11 @@ describe('SETTINGS.protocols.parse', () => {
   const parse = SETTINGS.protocols.parse;
 
   it("'all' is every protocol", () => {
-    expect(parse('--protocol', 'all')).toEqual(['gemini', 'openai', 'ollama', 'session']);
+    expect(parse('--protocol', 'all')).toEqual(['gemini', 'openai', 'anthropic', 'ollama', 'session']);
   });
 
   it("'all' among other names is still every protocol", () => {
-    expect(parse('--protocol', 'gemini,ALL')).toEqual(['gemini', 'openai', 'ollama', 'session']);
+    expect(parse('--protocol', 'gemini,ALL')).toEqual(['gemini', 'openai', 'anthropic', 'ollama', 'session']);
   });
 
   it('a comma list, in the table order, whatever the order or case given', () => {
@@ -26,11 +26,11 @@ describe('SETTINGS.protocols.parse', () => {
   });
 
   it('an unknown protocol is a ConfigError naming the field and the value', () => {
-    const error = configError(() => parse('GEMINI_PROXY_PROTOCOL', 'gemini,anthropic'));
+    const error = configError(() => parse('GEMINI_PROXY_PROTOCOL', 'gemini,claude'));
     expect(error.code).toBe('GP_CONFIG_INVALID');
     expect(error.field).toBe('GEMINI_PROXY_PROTOCOL');
     expect(error.message).toBe(
-      'GEMINI_PROXY_PROTOCOL: got "anthropic", expected a comma list of gemini, openai, ollama, session, or all');
+      'GEMINI_PROXY_PROTOCOL: got "claude", expected a comma list of gemini, openai, anthropic, ollama, session, or all');
   });
 
   it('an empty list is a ConfigError', () => {
@@ -121,7 +121,7 @@ describe('client limits', () => {
 describe('defaultSettings', () => {
   it('parses every default through its own parser', () => {
     expect(defaultSettings()).toEqual({
-      protocols: ['gemini', 'openai', 'ollama', 'session'],
+      protocols: ['gemini', 'openai', 'anthropic', 'ollama', 'session'],
       host: '127.0.0.1',
       port: 8000,
       apiKeysFile: 'api_keys.txt',
