@@ -3,7 +3,9 @@
  * parser. The CLI, the INI reader, the environment reader and the README all follow this table.
  */
 
-import { ConfigError } from './config-error.js';
+import {
+  durationAtLeast, keepaliveInterval, LOG_LEVELS, parseLogLevel, parseProtocols, parseUserRate, type LogLevel, type ProtocolName,
+} from './setting-parsers.js';
 import {
   parseBoolean,
   parseDuration,
@@ -16,11 +18,7 @@ import {
   type RawValue,
 } from './parse-value.js';
 
-export const PROTOCOL_NAMES = ['gemini', 'openai', 'anthropic', 'ollama', 'session'] as const;
-export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, PROTOCOL_NAMES, type LogLevel, type ProtocolName } from './setting-parsers.js';
 
 /** Every setting after parsing; the fully-resolved configuration adds what the files hold. */
 export interface Settings {
@@ -81,42 +79,6 @@ export interface SettingSpec<T> {
   /** The value when the setting is not given, for settings whose default is "none". */
   readonly none?: T;
   parse(field: string, raw: RawValue): T;
-}
-
-function parseProtocols(field: string, raw: RawValue): ProtocolName[] {
-  const names = parseList(raw).map((name) => name.toLowerCase());
-  if (names.length === 0) throw ConfigError.invalid(field, raw, expectedProtocols());
-  if (names.includes('all')) return [...PROTOCOL_NAMES];
-  const known = new Set<string>(PROTOCOL_NAMES);
-  const unknown = names.find((name) => !known.has(name));
-  if (unknown !== undefined) throw ConfigError.invalid(field, unknown, expectedProtocols());
-  return PROTOCOL_NAMES.filter((name) => names.includes(name));
-}
-
-function expectedProtocols(): string {
-  return `a comma list of ${PROTOCOL_NAMES.join(', ')}, or all`;
-}
-
-function parseLogLevel(field: string, raw: RawValue): LogLevel {
-  const text = parseText(field, raw).toLowerCase();
-  const level = LOG_LEVELS.find((name) => name === text);
-  if (level === undefined) throw ConfigError.invalid(field, raw, `one of ${LOG_LEVELS.join(', ')}`);
-  return level;
-}
-
-function durationAtLeast(minMs: number): (field: string, raw: RawValue) => number {
-  return (field, raw) => {
-    const ms = parseDuration(field, raw);
-    if (ms < minMs) throw ConfigError.invalid(field, raw, `a duration of at least ${minMs} ms`);
-    return ms;
-  };
-}
-
-/** 0 (off), or from 1 s to 1 h: shorter would flood a stream, longer is no keep-alive at all. */
-function keepaliveInterval(field: string, raw: RawValue): number {
-  const ms = parseDuration(field, raw);
-  if (ms !== 0 && (ms < 1_000 || ms > 3_600_000)) throw ConfigError.invalid(field, raw, '0 (off) or a duration from 1s to 1h');
-  return ms;
 }
 
 type SpecTable = { readonly [K in keyof Settings]: SettingSpec<Settings[K]> };
@@ -257,12 +219,7 @@ export const SETTINGS: SpecTable = {
   userRate: {
     flag: 'user-rate', env: 'GEMINI_PROXY_USER_RATE', valueName: 'rate', defaultText: '2/s',
     help: 'send_message calls per user, across all their chats, such as 2/s or 60/m (none: no limit); over it, 429',
-    parse: (field, raw) => {
-      const rate = parseRate(field, raw);
-      // Each user's last messages are kept to enforce the rate exactly: their count is bounded.
-      if (rate !== undefined && rate.requests > 1_000) throw ConfigError.invalid(field, raw, 'at most 1000 messages per s, m or h');
-      return rate;
-    },
+    parse: parseUserRate,
   },
   sessionModel: {
     flag: 'session-model', env: 'GEMINI_PROXY_SESSION_MODEL', valueName: 'model', defaultText: 'gemini-2.5-flash',
