@@ -19,7 +19,7 @@ describe('toAnthropicModels', () => {
       data: [
         { type: 'model', id: 'claude-opus-5-5', display_name: 'Claude Opus 5.5 (gemini-2.5-pro)', created_at: EPOCH, ...LIMITS },
         { type: 'model', id: 'claude-opus-4-8', display_name: 'Claude Opus 4.8 (gemini-2.5-pro)', created_at: EPOCH, ...LIMITS },
-        { type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5 (gemini-2.5-flash)', created_at: EPOCH, ...LIMITS },
+        { type: 'model', id: 'claude-sonnet-4-6', display_name: 'Claude Sonnet 4.6 (gemini-2.5-flash)', created_at: EPOCH, ...LIMITS },
         { type: 'model', id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5 (gemini-2.5-flash)', created_at: EPOCH, ...LIMITS },
         { type: 'model', id: 'mine', display_name: 'mine (gemini-2.5-pro)', created_at: EPOCH, ...LIMITS },
         { type: 'model', id: 'gemini-2.5-flash', display_name: 'Gemini 2.5 Flash', created_at: EPOCH, ...LIMITS },

@@ -32,7 +32,7 @@ export const CLAUDE_FAMILIES: readonly (readonly [family: string, model: string]
 export const LISTED_CLAUDE_MODELS: readonly (readonly [id: string, displayName: string])[] = [
   ['claude-opus-5-5', 'Claude Opus 5.5'],
   ['claude-opus-4-8', 'Claude Opus 4.8'],
-  ['claude-sonnet-4-5', 'Claude Sonnet 4.5'],
+  ['claude-sonnet-4-6', 'Claude Sonnet 4.6'],
   ['claude-haiku-4-5', 'Claude Haiku 4.5'],
 ];
 
