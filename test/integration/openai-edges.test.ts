@@ -125,4 +125,17 @@ describe('OpenAI API edges', () => {
     expect(response.status).toBe(404);
     expect(JSON.parse(response.body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'GP_NOT_FOUND' } });
   });
+
+  it('under /v1: a path outside Gemini\'s collections is an OpenAI client\'s, and its 404 is in OpenAI\'s shape', async () => {
+    for (const path of ['/v1/completions/x', '/v1/audio/speech', '/v1/assistants']) {
+      const response = await rawRequest(proxy.url, { path, method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(404);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'GP_NOT_FOUND' } });
+    }
+    expect(upstream.requests).toHaveLength(0);
+    // A Gemini collection under /v1 still goes to Gemini, and its error is Google's shape.
+    const files = await rawRequest(proxy.url, { path: '/v1/files/abc' });
+    expect(JSON.parse(files.body)).toHaveProperty('error.status');
+    expect(upstream.requests).toHaveLength(1);
+  });
 });

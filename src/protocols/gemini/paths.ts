@@ -73,6 +73,15 @@ export function isGeminiPath(pathname: string): boolean {
   return GEMINI_NAMESPACE.test(pathname);
 }
 
+/**
+ * Whether a `/v1/…` path names one of Gemini's resource collections (`/v1/models/…`,
+ * `/v1/files/…`): the only `/v1/` paths a Gemini client sends. Any other is an OpenAI client's.
+ */
+export function isGeminiResourcePath(pathname: string): boolean {
+  const collection = /^\/v1\/([^/:]+)/.exec(pathname)?.[1];
+  return collection !== undefined && COLLECTIONS.has(collection);
+}
+
 /** The quota scope of a call without a model (model ids never hold `:`, so none collides). */
 export function familyScope(collection: string): string {
   return `${collection}:*`;

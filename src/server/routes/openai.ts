@@ -4,6 +4,7 @@
  */
 
 import { ProxyError } from '../../errors.js';
+import { isGeminiResourcePath } from '../../protocols/gemini/paths.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
 import { toOpenAiModels } from '../../protocols/openai/models.js';
@@ -97,10 +98,11 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
     openai('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
     // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…:verb` calls must reach Gemini.
     openai('openai-model', 'GET', (m, p) => m === 'GET' && MODEL_PATH.test(p), (ctx) => models(ctx, deps, modelId(ctx.pathname))),
-    // Anything else under `/openai/` is an unknown OpenAI route, answered in OpenAI's shape.
+    // Anything else under `/openai/`, or under `/v1/` but outside Gemini's resource collections,
+    // is an unknown OpenAI route, answered in OpenAI's shape.
     {
       name: 'openai-unknown', protocol: 'openai', auth: true,
-      matches: (_m, p) => p.startsWith('/openai/'),
+      matches: (_m, p) => p.startsWith('/openai/') || (p.startsWith('/v1/') && !isGeminiResourcePath(p)),
       handle: (ctx) => {
         throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
       },
