@@ -4,6 +4,7 @@
  */
 
 import type { ProxyError } from '../../errors.js';
+import { sseEvent, type StreamFailure } from '../shared/stream.js';
 import type { GoogleError } from '../gemini/google-error.js';
 
 export interface OpenAiError {
@@ -50,3 +51,11 @@ export function fromGoogleError(status: number, error: GoogleError | undefined, 
     },
   };
 }
+
+/** The event that ends a failed stream, chat or completion alike. */
+export function errorEvent({ message, code, status }: StreamFailure): string {
+  return sseEvent({ error: { message, type: typeFor(status), param: null, code } });
+}
+
+/** An SSE comment: every SSE parser skips it. */
+export const KEEP_ALIVE_COMMENT = ': keep-alive\n\n';

@@ -23,7 +23,7 @@ import { isObject } from '../shared/json.js';
 import { candidateIndex, candidatesOf, partsOf, promptBlocked, readPart, type FunctionCallPart } from '../gemini/answer-parts.js';
 import { mapFinishReason, toToolCall, toUsage } from './response.js';
 import { sseEvent, type StreamFailure, type StreamTranslation } from '../shared/stream.js';
-import { typeFor } from './errors.js';
+import { errorEvent, KEEP_ALIVE_COMMENT } from './errors.js';
 import type { ChatCompletionChunk, ChunkDelta, ChunkToolCall, CompletionContext, FinishReason } from './types.js';
 
 type ChunkChoice = ChatCompletionChunk['choices'][number];
@@ -179,13 +179,13 @@ export class ChatStream implements StreamTranslation {
     return `${frames(this.#translator.finish())}data: [DONE]\n\n`;
   }
 
-  fail({ message, code, status }: StreamFailure): string {
-    return sseEvent({ error: { message, type: typeFor(status), param: null, code } });
+  fail(failure: StreamFailure): string {
+    return errorEvent(failure);
   }
 
   /** An SSE comment: every SSE parser skips it. */
   keepAlive(): string {
-    return ': keep-alive\n\n';
+    return KEEP_ALIVE_COMMENT;
   }
 }
 

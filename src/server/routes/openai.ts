@@ -5,6 +5,9 @@
 
 import { ProxyError } from '../../errors.js';
 import { isGeminiResourcePath } from '../../protocols/gemini/paths.js';
+import { isGenerateContentResponse } from '../../protocols/gemini/answers.js';
+import type { GenerateContentResponse } from '../../protocols/gemini/types.js';
+import { CompletionStream, toCompletion, translateCompletionRequest } from '../../protocols/openai/completions.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
 import { toOpenAiModels } from '../../protocols/openai/models.js';
@@ -15,7 +18,7 @@ import type { CompletionContext } from '../../protocols/openai/types.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
 import type { ModelCatalog } from '../model-catalog.js';
-import { embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { callJson, embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
 import { route, type Route } from '../router.js';
 
@@ -42,6 +45,28 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
     stream: () => new ChatStream(completion, { includeUsage, includeReasoning }),
     upstreamError: fromGoogleError,
   });
+}
+
+async function completions(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
+  const request = translateCompletionRequest(await readJson(ctx, deps), deps.resolveModel);
+  const { model, requestedModel, bodies } = request;
+  const completion: CompletionContext = { id: `cmpl-${newToken()}`, created: Math.floor(deps.now() / 1000), model: requestedModel, newToken };
+  const [only] = bodies;
+  if (only !== undefined && bodies.length === 1) {
+    return generate(ctx, deps, { model, requestedModel, stream: request.stream, body: only.body }, {
+      answer: (response) => toCompletion([response], request, completion),
+      stream: () => new CompletionStream(request, completion),
+      upstreamError: fromGoogleError,
+    });
+  }
+  // Several prompts: one call each, one after another, like embeddings' batches.
+  const responses: GenerateContentResponse[] = [];
+  for (const { body } of bodies) {
+    const result = await callJson(ctx, deps, { model, requestedModel, verb: 'generateContent', body }, isGenerateContentResponse);
+    if (result.kind === 'answer') return sendUpstreamError(ctx, result, fromGoogleError);
+    responses.push(result.value as GenerateContentResponse);
+  }
+  sendJson(ctx.res, 200, toCompletion(responses, request, completion));
 }
 
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
@@ -72,6 +97,7 @@ async function models(ctx: RequestContext, deps: OpenAiRouteDeps, id: string | u
 /** Route matching runs for every request, so the full paths are built once here. */
 const PATHS = {
   chat: new Set(PREFIXES.map((prefix) => `${prefix}/chat/completions`)),
+  completions: new Set(PREFIXES.map((prefix) => `${prefix}/completions`)),
   embeddings: new Set(PREFIXES.map((prefix) => `${prefix}/embeddings`)),
   models: new Set(PREFIXES.map((prefix) => `${prefix}/models`)),
 };
@@ -94,6 +120,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
   return [
     // These paths are OpenAI's whatever the method (a wrong one gets OpenAI's 405).
     openai('openai-chat', 'POST', (_m, p) => PATHS.chat.has(p), (ctx) => chat(ctx, deps)),
+    openai('openai-completions', 'POST', (_m, p) => PATHS.completions.has(p), (ctx) => completions(ctx, deps)),
     openai('openai-embeddings', 'POST', (_m, p) => PATHS.embeddings.has(p), (ctx) => embeddings(ctx, deps)),
     openai('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
     // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…:verb` calls must reach Gemini.
