@@ -239,17 +239,17 @@ describe('@anthropic-ai/sdk through the proxy', () => {
     expect((error as InstanceType<typeof Anthropic.RateLimitError>).headers.get('retry-after')).toBe('30');
   });
 
-  it('no key usable: a 529 overloaded_error, before and once every key is disabled', async () => {
+  it('no key usable: a 503 api_error (a fault to fix, not a load), before and once every key is disabled', async () => {
     h.upstream.setDefault(fail('apiKeyInvalid'));
     const ask = (): Promise<unknown> => rejection(client.messages.create({ model: SONNET, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }));
-    // One key is disabled per request (a second refusal blames the request): each answer is 529.
+    // One key is disabled per request (a second refusal blames the request): each answer is 503.
     for (let round = 0; round < 2; round += 1) {
       const error = await ask();
-      expect(error).toBeInstanceOf(Anthropic.OverloadedError);
-      expect(error).toMatchObject({ status: 529, type: 'overloaded_error' });
+      expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+      expect(error).toMatchObject({ status: 503, type: 'api_error' });
     }
     const before = h.upstream.requests.length;
-    expect(await ask()).toMatchObject({ status: 529, type: 'overloaded_error' });
+    expect(await ask()).toMatchObject({ status: 503, type: 'api_error' });
     expect(h.upstream.requests).toHaveLength(before);
     const status = await h.proxy.status({ authorization: `Bearer ${TOKEN}` });
     expect(status.keys.map((key) => key.state)).toEqual(['disabled', 'disabled']);

@@ -40,12 +40,32 @@ describe('legacy completions', () => {
     expect(h.upstream.requests[0]?.url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
   });
 
+  it('a blocked prompt finishes with content_filter, whole or streamed', async () => {
+    const blocked = (_request: unknown, res: import('node:http').ServerResponse): void => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ promptFeedback: { blockReason: 'SAFETY' } }));
+    };
+    h.upstream.next(blocked);
+    const whole = await client().completions.create({ model: 'gemini-2.5-flash', prompt: 'bad' });
+    expect(whole.choices[0]?.finish_reason).toBe('content_filter');
+    h.upstream.next((_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify({ promptFeedback: { blockReason: 'SAFETY' } })}\n\n`);
+    });
+    const stream = await client().completions.create({ model: 'gemini-2.5-flash', prompt: 'bad', stream: true });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('content_filter');
+  });
+
   it.each([
     ['suffix (fill-in-the-middle)', { prompt: 'a', suffix: 'b' }, 'suffix'],
     ['no prompt', {}, 'prompt'],
     ['token arrays', { prompt: [1, 2, 3] }, 'prompt'],
     ['several prompts streamed', { prompt: ['a', 'b'], stream: true }, 'prompt'],
     ['a bad temperature', { prompt: 'a', temperature: 'hot' }, 'temperature'],
+    ['an empty prompt', { prompt: '' }, 'prompt'],
+    ['several candidates', { prompt: 'a', n: 2 }, 'n'],
   ])('%s: a 400 naming the field, nothing sent upstream', async (_name, body, param) => {
     const error = await client().completions.create({ model: 'gemini-2.5-flash', ...body } as never).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

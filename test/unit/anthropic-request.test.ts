@@ -87,6 +87,9 @@ describe('translateAnthropicRequest: a request shaped like Claude Code\'s', () =
 describe('thinking → thinkingConfig', () => {
   it.each([
     ['enabled with a budget on 2.5', { thinking: { type: 'enabled', budget_tokens: 10000 } }, 'gemini-2.5-flash', { thinkingBudget: 10000, includeThoughts: true }],
+    ['a budget past Flash\'s range is clamped', { thinking: { type: 'enabled', budget_tokens: 31999 } }, 'gemini-2.5-flash', { thinkingBudget: 24576, includeThoughts: true }],
+    ['a budget past Pro\'s range is clamped', { thinking: { type: 'enabled', budget_tokens: 31999 } }, 'gemini-2.5-pro', { thinkingBudget: 31999, includeThoughts: true }],
+    ['a budget under Pro\'s range is raised', { thinking: { type: 'enabled', budget_tokens: 10 } }, 'gemini-2.5-pro', { thinkingBudget: 128, includeThoughts: true }],
     ['enabled without a budget: dynamic', { thinking: { type: 'enabled' } }, 'gemini-2.5-flash', { thinkingBudget: -1, includeThoughts: true }],
     ['enabled on Gemini 3: the nearest level', { thinking: { type: 'enabled', budget_tokens: 4000 } }, 'gemini-3-pro-preview', { thinkingLevel: 'LOW', includeThoughts: true }],
     ['enabled, display omitted', { thinking: { type: 'enabled', budget_tokens: 2048, display: 'omitted' } }, 'gemini-2.5-flash', { thinkingBudget: 2048 }],

@@ -8,9 +8,10 @@
  *   `not_found_error`, 413 `request_too_large`, 429 `rate_limit_error`, 504 `timeout_error`,
  *   500 and every other 5xx `api_error`;
  * - except a 503 that means "over capacity, retry later", which is Anthropic's 529
- *   `overloaded_error`: no key usable (GP_NO_KEY_AVAILABLE), the proxy's body budget full
- *   (GP_BUSY), or Google's own 503 UNAVAILABLE ("the model is overloaded"). Claude Code and the
- *   SDK know 529 as exactly that and wait, where a 503 reads as a broken server.
+ *   `overloaded_error`: the proxy's body budget full (GP_BUSY), or Google's own 503 UNAVAILABLE
+ *   ("the model is overloaded"). No key usable at all (GP_NO_KEY_AVAILABLE) is a fault to fix,
+ *   not a load: it stays 503 `api_error`. (The SDK retries 529 only without the proxy's
+ *   `x-should-retry: false`, which every final 5xx but GP_BUSY carries.)
  * - Every key cooling (GP_KEYS_COOLING) stays 429 `rate_limit_error` with its `Retry-After`:
  *   that is a rate limit with a known end, which the SDK honours.
  */
@@ -23,7 +24,7 @@ import type { AnthropicError, AnthropicErrorType } from './types.js';
 export const OVERLOADED_STATUS = 529;
 
 /** Codes (the proxy's, or Google's rpc status) whose 503 is Anthropic's 529. */
-const OVERLOADED_CODES: ReadonlySet<string> = new Set(['GP_NO_KEY_AVAILABLE', 'GP_BUSY', 'UNAVAILABLE']);
+const OVERLOADED_CODES: ReadonlySet<string> = new Set(['GP_BUSY', 'UNAVAILABLE']);
 
 const TYPES: Readonly<Record<number, AnthropicErrorType>> = {
   401: 'authentication_error',

@@ -30,6 +30,16 @@ type Level = NonNullable<ThinkingConfig['thinkingLevel']>;
 export const MAX_OUTPUT_TOKENS = 65_536;
 
 /**
+ * Gemini 2.5's thinking budgets (Google's documented ranges): Pro 128–32768, Flash and Flash-Lite
+ * 0–24576. Claude Code asks for up to 31999: a budget out of range is clamped, not refused
+ * upstream after a key was used.
+ */
+export function clampBudget(budget: number, model: string): number {
+  const [min, max] = /pro/.test(model) ? [128, 32_768] : [0, 24_576];
+  return Math.min(max, Math.max(min, budget));
+}
+
+/**
  * Gemini 3 levels with the budget each stands for (the efforts low, medium and high on 2.5
  * models, shared/thinking.ts): a `budget_tokens` gets the level whose budget is nearest, the
  * lower on a tie. So up to 4,608 is LOW, up to 16,384 MEDIUM, more HIGH. MINIMAL is left out:
@@ -66,7 +76,7 @@ function budgetConfig(thinking: Json, model: string): ThinkingConfig {
   const budget = readNumber(thinking['budget_tokens'], 'thinking.budget_tokens', { integer: true, min: 0 });
   // No budget: Gemini's dynamic thinking.
   if (budget === undefined) return takesLevels(model) ? {} : { thinkingBudget: -1 };
-  return takesLevels(model) ? { thinkingLevel: thinkingLevelForBudget(budget) } : { thinkingBudget: budget };
+  return takesLevels(model) ? { thinkingLevel: thinkingLevelForBudget(budget) } : { thinkingBudget: clampBudget(budget, model) };
 }
 
 function shown(thinking: Json): ThinkingConfig {

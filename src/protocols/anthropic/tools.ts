@@ -18,14 +18,14 @@ import type { FunctionDeclaration, ToolConfig } from '../gemini/types.js';
 import { badRequest, isObject, readArray, readObject, readString, type Json } from '../shared/read.js';
 import { cleanSchema } from '../shared/schema.js';
 import { SchemaBudget } from '../shared/schema-budget.js';
+import { functionName } from '../shared/tools.js';
 import type { GeminiTool } from './types.js';
 
 /** Anthropic's server tools Gemini has an equivalent of, by their `type` without the date. */
 const SEARCH_TOOL = /^web_search_\d+$/;
 
 function declaration(tool: Json, param: string, schemaBudget: SchemaBudget): FunctionDeclaration {
-  const name = readString(tool['name'], `${param}.name`);
-  if (!name) throw badRequest(`${param}.name`, `${param}.name is required`);
+  const name = functionName(tool['name'], `${param}.name`);
   const description = readString(tool['description'], `${param}.description`);
   const where = `${param}.input_schema`;
   const schema = readObject(tool['input_schema'], where);

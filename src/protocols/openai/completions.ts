@@ -7,7 +7,7 @@
  * prompt before the answer, as OpenAI does.
  */
 
-import { firstCandidate, partsOf, readPart } from '../gemini/answer-parts.js';
+import { candidatesOf, firstCandidate, partsOf, promptBlocked, readPart } from '../gemini/answer-parts.js';
 import type { GenerateContentRequest, GenerateContentResponse } from '../gemini/types.js';
 import { resolveModelName, type ModelResolver } from '../shared/model-name.js';
 import { badRequest, readBoolean, readString, type Json } from '../shared/read.js';
@@ -38,8 +38,8 @@ export const MAX_PROMPTS = 16;
 
 function prompts(value: unknown): string[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string')) {
-    throw badRequest('prompt', 'prompt must be a string or a non-empty array of strings (token arrays are not supported)');
+  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item !== '')) {
+    throw badRequest('prompt', 'prompt must be a non-empty string or a non-empty array of them (token arrays are not supported)');
   }
   if (list.length > MAX_PROMPTS) throw badRequest('prompt', `prompt may hold at most ${MAX_PROMPTS} strings`);
   return list as string[];
@@ -54,6 +54,8 @@ export function translateCompletionRequest(body: Json, resolve: ModelResolver): 
   const stream = readBoolean(body['stream'], 'stream') ?? false;
   if (stream && texts.length > 1) throw badRequest('prompt', 'a streamed completion takes one prompt');
   const config = generationConfig(body, model);
+  // One choice per prompt: several candidates per prompt would need choices numbered across both.
+  if ((config.candidateCount ?? 1) > 1) throw badRequest('n', 'n must be 1 on completions; send the prompt several times instead');
   return {
     model,
     requestedModel: requested,
@@ -67,6 +69,13 @@ export function translateCompletionRequest(body: Json, resolve: ModelResolver): 
       },
     })),
   };
+}
+
+/** The finish reason of a response: a blocked prompt is filtered content, as on the chat path. */
+function finishOf(response: GenerateContentResponse): FinishReason | undefined {
+  if (candidatesOf(response).length === 0 && promptBlocked(response)) return 'content_filter';
+  const reason = firstCandidate(response)?.finishReason;
+  return typeof reason === 'string' ? mapFinishReason(reason, false) : undefined;
 }
 
 /** The text parts of candidate 0, thoughts left out. */
@@ -93,7 +102,7 @@ export function toCompletion(responses: readonly GenerateContentResponse[], requ
     text: (request.echo ? request.bodies[index]?.prompt ?? '' : '') + answerText(response),
     index,
     logprobs: null,
-    finish_reason: mapFinishReason(firstCandidate(response)?.finishReason, false),
+    finish_reason: finishOf(response) ?? 'stop',
   }));
   return {
     id: ctx.id, object: 'text_completion', created: ctx.created, model: ctx.model, choices,
@@ -121,8 +130,7 @@ export class CompletionStream implements StreamTranslation {
     if (this.#finish !== undefined) return '';
     const text = this.#echo + answerText(response);
     this.#echo = '';
-    const reason = firstCandidate(response)?.finishReason;
-    if (typeof reason === 'string') this.#finish = mapFinishReason(reason, false);
+    this.#finish = finishOf(response);
     return text === '' ? '' : this.#chunk(text, null);
   }
 

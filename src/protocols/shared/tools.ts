@@ -12,16 +12,20 @@ import type { SchemaBudget } from './schema-budget.js';
 /** Gemini's rule for function names: a letter or `_`, then up to 127 of `[a-zA-Z0-9_.:-]`. */
 const FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
 
+/** A function name Gemini takes, or a 400 naming `param` (every protocol's tools pass here). */
+export function functionName(value: unknown, param: string): string {
+  const name = readString(value, param) ?? '';
+  if (!FUNCTION_NAME.test(name)) throw badRequest(param, `${param} must start with a letter or _ and hold up to 128 of a-z A-Z 0-9 _ . : -`);
+  return name;
+}
+
 /** One `{type: "function", function: {name, description, parameters}}` (or the bare function). */
 function declaration(value: unknown, param: string, schemaBudget: SchemaBudget): NonNullable<Tool['functionDeclarations']>[number] {
   const fn = isObject(value) ? readObject(value['type'] === 'function' ? value['function'] : value, `${param}.function`) : undefined;
   if (!isObject(value) || (value['type'] !== undefined && value['type'] !== 'function') || fn === undefined) {
     throw badRequest(param, `${param} must be a function tool ({type: "function", function: {name, parameters}})`);
   }
-  const name = readString(fn['name'], `${param}.function.name`) ?? '';
-  if (!FUNCTION_NAME.test(name)) {
-    throw badRequest(`${param}.function.name`, `${param}.function.name must start with a letter or _ and hold up to 128 of a-z A-Z 0-9 _ . : -`);
-  }
+  const name = functionName(fn['name'], `${param}.function.name`);
   const description = readString(fn['description'], `${param}.function.description`);
   const where = `${param}.function.parameters`;
   const parameters = readObject(fn['parameters'], where);
