@@ -9,6 +9,10 @@ import { isGenerateContentResponse } from '../../protocols/gemini/answers.js';
 import type { GenerateContentResponse } from '../../protocols/gemini/types.js';
 import { CompletionStream, toCompletion, translateCompletionRequest } from '../../protocols/openai/completions.js';
 import { toEmbeddingsResponse, translateEmbeddingsRequest } from '../../protocols/openai/embeddings.js';
+import { translateResponsesRequest } from '../../protocols/openai/responses/request.js';
+import { toResponse } from '../../protocols/openai/responses/response.js';
+import { ResponsesStream } from '../../protocols/openai/responses/stream.js';
+import type { ResponsesContext } from '../../protocols/openai/responses/types.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
 import { toOpenAiModels } from '../../protocols/openai/models.js';
 import { translateChatRequest } from '../../protocols/openai/request.js';
@@ -69,6 +73,16 @@ async function completions(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<
   sendJson(ctx.res, 200, toCompletion(responses, request, completion));
 }
 
+async function responses(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
+  const request = translateResponsesRequest(await readJson(ctx, deps), deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
+  const context: ResponsesContext = { id: `resp_${newToken()}`, createdAt: Math.floor(deps.now() / 1000), newToken };
+  await generate(ctx, deps, request, {
+    answer: (response) => toResponse(response, request, context),
+    stream: () => new ResponsesStream(request, context),
+    upstreamError: fromGoogleError,
+  });
+}
+
 async function embeddings(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const request = translateEmbeddingsRequest(await readJson(ctx, deps), deps.resolveModel);
   const responses = await embedBatches(ctx, deps, request, fromGoogleError);
@@ -98,6 +112,7 @@ async function models(ctx: RequestContext, deps: OpenAiRouteDeps, id: string | u
 const PATHS = {
   chat: new Set(PREFIXES.map((prefix) => `${prefix}/chat/completions`)),
   completions: new Set(PREFIXES.map((prefix) => `${prefix}/completions`)),
+  responses: new Set(PREFIXES.map((prefix) => `${prefix}/responses`)),
   embeddings: new Set(PREFIXES.map((prefix) => `${prefix}/embeddings`)),
   models: new Set(PREFIXES.map((prefix) => `${prefix}/models`)),
 };
@@ -121,6 +136,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
     // These paths are OpenAI's whatever the method (a wrong one gets OpenAI's 405).
     openai('openai-chat', 'POST', (_m, p) => PATHS.chat.has(p), (ctx) => chat(ctx, deps)),
     openai('openai-completions', 'POST', (_m, p) => PATHS.completions.has(p), (ctx) => completions(ctx, deps)),
+    openai('openai-responses', 'POST', (_m, p) => PATHS.responses.has(p), (ctx) => responses(ctx, deps)),
     openai('openai-embeddings', 'POST', (_m, p) => PATHS.embeddings.has(p), (ctx) => embeddings(ctx, deps)),
     openai('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
     // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…:verb` calls must reach Gemini.
