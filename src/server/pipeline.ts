@@ -21,6 +21,8 @@ import type { Dispatcher, JsonResult, StreamResult, UpstreamAnswer } from '../up
 import { holdMore, readBody } from './body.js';
 import type { RequestContext } from './context.js';
 import type { ImageFetcher } from './image-fetch.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { ModelResolver } from '../protocols/shared/model-name.js';
 import { fetchImageLinks } from './image-links.js';
 import { sendBody, sendJson, statusFor } from './respond.js';
 import { relayTranslated } from './translated-stream.js';
@@ -36,6 +38,14 @@ export interface PipelineDeps {
   readonly scrub: (text: string) => string;
   /** How often a silent translated stream gets a keep-alive frame; 0 never. */
   readonly keepaliveMs: number;
+}
+
+/** What the translated routes that also list models take: the pipeline, the catalogue, names. */
+export interface TranslatedRouteDeps extends PipelineDeps {
+  readonly catalog: ModelCatalog;
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly resolveModel: ModelResolver;
+  readonly now: () => number;
 }
 
 /** Google's error answer (its parsed error, when it sent one) as a body in the protocol's shape. */

@@ -13,7 +13,8 @@ import { translateMessages } from './messages.js';
 import { withClaudeDefaults } from './models.js';
 import { generationConfig } from './params.js';
 import { toolConfig, translateTools } from './tools.js';
-import type { AnthropicRequest, GeminiTool } from './types.js';
+import type { AnthropicRequest } from './types.js';
+import type { Tool } from '../gemini/types.js';
 
 /**
  * Fields accepted and knowingly ignored: Gemini has no equivalent, or (beta headers, caching)
@@ -38,7 +39,7 @@ interface Prompt {
   readonly model: string;
   readonly requested: string;
   readonly messages: { contents: Content[]; systemInstruction?: Content };
-  readonly tools: GeminiTool[] | undefined;
+  readonly tools: Tool[] | undefined;
   readonly schemaBudget: SchemaBudget;
 }
 

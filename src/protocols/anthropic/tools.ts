@@ -19,7 +19,7 @@ import { badRequest, isObject, readArray, readObject, readString, type Json } fr
 import { cleanSchema } from '../shared/schema.js';
 import { SchemaBudget } from '../shared/schema-budget.js';
 import { functionName } from '../shared/tools.js';
-import type { GeminiTool } from './types.js';
+import type { Tool } from '../gemini/types.js';
 
 /** Anthropic's server tools Gemini has an equivalent of, by their `type` without the date. */
 const SEARCH_TOOL = /^web_search_\d+$/;
@@ -36,7 +36,7 @@ function declaration(tool: Json, param: string, schemaBudget: SchemaBudget): Fun
   };
 }
 
-function serverTool(type: string, tool: Json, param: string): GeminiTool {
+function serverTool(type: string, tool: Json, param: string): Tool {
   if (SEARCH_TOOL.test(type)) return { googleSearch: {} };
   const name = typeof tool['name'] === 'string' ? ` (${tool['name']})` : '';
   throw badRequest(`${param}.type`, `${param} is Anthropic's server tool ${type}${name}, which Gemini cannot run; ` +
@@ -47,10 +47,10 @@ function serverTool(type: string, tool: Json, param: string): GeminiTool {
  * `tools` → one Gemini tool holding every function declaration, then Google Search when asked
  * for. `schemaBudget` is the request's, shared with `output_config.format`.
  */
-export function translateTools(body: Json, schemaBudget = new SchemaBudget()): GeminiTool[] | undefined {
+export function translateTools(body: Json, schemaBudget = new SchemaBudget()): Tool[] | undefined {
   const list = readArray(body['tools'], 'tools') ?? [];
   const declarations: FunctionDeclaration[] = [];
-  let search: GeminiTool | undefined;
+  let search: Tool | undefined;
   for (const [index, tool] of list.entries()) {
     const param = `tools[${index}]`;
     if (!isObject(tool)) throw badRequest(param, `${param} must be an object`);
@@ -58,7 +58,7 @@ export function translateTools(body: Json, schemaBudget = new SchemaBudget()): G
     if (type === undefined || type === 'custom') declarations.push(declaration(tool, param, schemaBudget));
     else search = serverTool(type, tool, param);
   }
-  const tools: GeminiTool[] = declarations.length > 0 ? [{ functionDeclarations: declarations }] : [];
+  const tools: Tool[] = declarations.length > 0 ? [{ functionDeclarations: declarations }] : [];
   if (search) tools.push(search);
   return tools.length > 0 ? tools : undefined;
 }
@@ -85,7 +85,7 @@ function choiceConfig(choice: Json): ToolConfig {
  * `tool_choice` → `toolConfig`, checked against the declared functions: without any it means
  * nothing, and naming an undeclared one is a 400.
  */
-export function toolConfig(body: Json, tools: readonly GeminiTool[] | undefined): ToolConfig | undefined {
+export function toolConfig(body: Json, tools: readonly Tool[] | undefined): ToolConfig | undefined {
   const choice = readObject(body['tool_choice'], 'tool_choice');
   const config = choice === undefined ? undefined : choiceConfig(choice);
   const names = new Set((tools ?? []).flatMap((tool) => tool.functionDeclarations ?? []).map((fn) => fn.name));

@@ -4,7 +4,7 @@
  * so they are plain JSON objects (`Json`) as well.
  */
 
-import type { GenerateContentRequest, Tool } from '../gemini/types.js';
+import type { GenerateContentRequest } from '../gemini/types.js';
 import type { ImageLink } from '../shared/media.js';
 
 /** A translated `POST /v1/messages`. */
@@ -21,11 +21,6 @@ export interface AnthropicRequest {
   readonly imageLinks: readonly ImageLink[];
 }
 
-/**
- * A Gemini tool, Google Search included. gemini/types.ts `Tool` knows only function
- * declarations; this adds the built-in tool Anthropic's `web_search_*` maps to.
- */
-export type GeminiTool = Tool & { googleSearch?: Record<string, never> };
 
 /** What every answer of one message shares: its id, and fresh random tokens for tool_use ids. */
 export interface MessageContext {

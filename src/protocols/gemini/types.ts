@@ -46,6 +46,8 @@ export interface FunctionDeclaration {
 
 export interface Tool {
   functionDeclarations?: FunctionDeclaration[];
+  /** Grounding with Google Search (Anthropic's and OpenAI's web search tools map to it). */
+  googleSearch?: Record<string, never>;
 }
 
 export interface ToolConfig {

@@ -15,16 +15,11 @@ import type { MessageContext } from '../../protocols/anthropic/types.js';
 import { isObject } from '../../protocols/shared/json.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { callJson, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { callJson, generate, newToken, readJson, sendUpstreamError, type TranslatedRouteDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
 import { route, type Route } from '../router.js';
 
-export interface AnthropicRouteDeps extends PipelineDeps {
-  readonly catalog: ModelCatalog;
-  readonly aliases: Readonly<Record<string, string>>;
-  readonly resolveModel: ModelResolver;
-}
+export type AnthropicRouteDeps = TranslatedRouteDeps;
 
 const PREFIXES = ['/v1', '/anthropic/v1'];
 const paths = (suffix: string): ReadonlySet<string> => new Set(PREFIXES.map((prefix) => `${prefix}${suffix}`));

@@ -15,20 +15,13 @@ import type { OllamaRequest, SignatureRecorder } from '../../protocols/ollama/ty
 import { OllamaStream } from '../../protocols/ollama/stream.js';
 import type { Model } from '../../protocols/gemini/types.js';
 import { readString } from '../../protocols/shared/read.js';
-import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { embedBatches, generate, newToken, readJson, sendUpstreamError, type TranslatedRouteDeps } from '../pipeline.js';
 import { sendBody, sendJson } from '../respond.js';
 import { path, route, type Route } from '../router.js';
 import { SignatureMemo } from '../signature-memo.js';
 
-export interface OllamaRouteDeps extends PipelineDeps {
-  readonly catalog: ModelCatalog;
-  readonly aliases: Readonly<Record<string, string>>;
-  readonly resolveModel: ModelResolver;
-  readonly now: () => number;
-}
+export type OllamaRouteDeps = TranslatedRouteDeps;
 
 /** Ollama's routes for managing local models: here the models live upstream. */
 const MANAGEMENT = new Set(['/api/pull', '/api/push', '/api/create', '/api/copy', '/api/delete']);

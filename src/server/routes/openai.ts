@@ -19,21 +19,14 @@ import { translateChatRequest } from '../../protocols/openai/request.js';
 import { toChatCompletion } from '../../protocols/openai/response.js';
 import { ChatStream } from '../../protocols/openai/stream.js';
 import type { CompletionContext } from '../../protocols/openai/types.js';
-import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { RequestContext } from '../context.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { callJson, embedBatches, generate, newToken, readJson, sendUpstreamError, type PipelineDeps } from '../pipeline.js';
+import { callJson, embedBatches, generate, newToken, readJson, sendUpstreamError, type TranslatedRouteDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
 import { route, type Route } from '../router.js';
 
 const PREFIXES = ['/v1', '/openai/v1'];
 
-export interface OpenAiRouteDeps extends PipelineDeps {
-  readonly catalog: ModelCatalog;
-  readonly aliases: Readonly<Record<string, string>>;
-  readonly resolveModel: ModelResolver;
-  readonly now: () => number;
-}
+export type OpenAiRouteDeps = TranslatedRouteDeps;
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const request = translateChatRequest(await readJson(ctx, deps), deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });

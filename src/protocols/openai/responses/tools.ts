@@ -21,8 +21,7 @@
  *   not Gemini's: a 400 naming it.
  */
 
-import type { FunctionDeclaration, ToolConfig } from '../../gemini/types.js';
-import type { GeminiTool } from '../../anthropic/types.js';
+import type { FunctionDeclaration, Tool, ToolConfig } from '../../gemini/types.js';
 import { badRequest, isObject, readArray, readString, type Json } from '../../shared/read.js';
 import { cleanSchema } from '../../shared/schema.js';
 import type { SchemaBudget } from '../../shared/schema-budget.js';
@@ -40,7 +39,7 @@ export interface ToolList {
 }
 
 export interface TranslatedTools {
-  readonly tools: GeminiTool[] | undefined;
+  readonly tools: Tool[] | undefined;
   readonly toolNames: Map<string, ToolName>;
 }
 
@@ -142,7 +141,7 @@ export function translateTools(lists: readonly ToolList[], budget: SchemaBudget)
     });
   }
   const { declarations, names, search } = state;
-  const tools: GeminiTool[] = declarations.length > 0 ? [{ functionDeclarations: declarations }] : search ? [{ googleSearch: {} }] : [];
+  const tools: Tool[] = declarations.length > 0 ? [{ functionDeclarations: declarations }] : search ? [{ googleSearch: {} }] : [];
   return { tools: tools.length > 0 ? tools : undefined, toolNames: names };
 }
 
