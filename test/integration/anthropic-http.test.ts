@@ -3,52 +3,19 @@
  * request shaped like Claude Code's, and canary keys that never reach an answer or a log line.
  */
 
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { frames, streamed } from '../fixtures/anthropic/sse.js';
 import { fail } from '../support/behaviours.js';
 import type { Behaviour } from '../support/fake-gemini.js';
+import { canary, expectKeysOnlyInHeader, expectUnseen } from '../support/canary.js';
 import { withProxy } from '../support/harness.js';
 import { rawRequest, type RawResponse } from '../support/http.js';
 
 const TOKEN = 'anthropic-http-token';
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': TOKEN, 'anthropic-version': '2023-06-01' };
 
-interface Frame {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** An SSE body as frames, each of exactly one `event:` line and one `data:` line. */
-function frames(body: string): Frame[] {
-  expect(body.endsWith('\n\n')).toBe(true);
-  return body.slice(0, -2).split('\n\n').map((text) => {
-    const lines = text.split('\n');
-    expect(lines).toHaveLength(2);
-    const [event, data] = lines as [string, string];
-    expect(event).toMatch(/^event: /);
-    expect(data).toMatch(/^data: /);
-    const frame = { event: event.slice('event: '.length), data: JSON.parse(data.slice('data: '.length)) as Record<string, unknown> };
-    expect(frame.data['type']).toBe(frame.event);
-    return frame;
-  });
-}
-
 function post(base: string, path: string, body: unknown, headers: Record<string, string> = HEADERS): Promise<RawResponse> {
   return rawRequest(base, { method: 'POST', path, headers, body: JSON.stringify(body) });
-}
-
-/** A streamed answer: one SSE chunk per entry, the last with STOP and usage. */
-function streamed(chunks: Record<string, unknown>[][]): Behaviour {
-  return (_request, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    chunks.forEach((parts, index) => {
-      const last = index === chunks.length - 1;
-      const candidate = { content: { role: 'model', parts }, index: 0, ...(last && { finishReason: 'STOP' }) };
-      const usage = { promptTokenCount: 20, candidatesTokenCount: 6, thoughtsTokenCount: 4, totalTokenCount: 30 };
-      res.write(`data: ${JSON.stringify({ candidates: [candidate], ...(last && { usageMetadata: usage }) })}\r\n\r\n`);
-    });
-    res.end();
-  };
 }
 
 describe('the Anthropic API on the wire', () => {
@@ -162,11 +129,9 @@ describe('the Anthropic API on the wire', () => {
 });
 
 describe('canary keys stay secret on the Anthropic routes', () => {
-  const canary = (): string => `CANARY-${randomBytes(12).toString('hex')}`;
   const KEYS = [canary(), canary(), canary()];
   const SECRET = canary();
   const h = withProxy({ keys: KEYS, settings: { proxyKeys: [SECRET] } });
-  const forms = (secret: string): string[] => [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), secret.slice(7)];
   const echo = (name: 'apiKeyInvalid' | 'suspended'): Behaviour => (request, res) => fail(name, request.key ?? '')(request, res);
 
   it('no key or token in any answer, header or log line; keys only in x-goog-api-key upstream', async () => {
@@ -202,20 +167,7 @@ describe('canary keys stay secret on the Anthropic routes', () => {
     await send({ ...message, messages: [] });
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 200, 503, 400, 429, 401, 400]);
 
-    const answers = JSON.stringify(responses);
-    const logs = h.proxy.logs.raw.join('\n');
-    expect(h.proxy.logs.lines.length).toBeGreaterThan(10);
-    for (const secret of [...KEYS, SECRET]) {
-      for (const form of forms(secret)) {
-        expect(answers).not.toContain(form);
-        expect(logs).not.toContain(form);
-      }
-    }
-    for (const request of h.upstream.requests) {
-      expect(KEYS).toContain(request.key);
-      const { 'x-goog-api-key': _key, ...others } = request.headers;
-      const elsewhere = JSON.stringify([request.url, others, request.body]);
-      for (const secret of [...KEYS, SECRET]) expect(elsewhere).not.toContain(secret);
-    }
+    expectUnseen([...KEYS, SECRET], responses, h.proxy.logs);
+    expectKeysOnlyInHeader(h.upstream.requests, KEYS, [...KEYS, SECRET]);
   });
 });

@@ -111,6 +111,24 @@ describe('@anthropic-ai/sdk through the proxy', () => {
     ]);
   });
 
+  it('web search beside function tools: Google Search is dropped, which Gemini would refuse next to functions', async () => {
+    // Gemini's answer to googleSearch next to functionDeclarations.
+    const strict: Behaviour = (request, res) => {
+      const refused = request.body.includes('googleSearch') && request.body.includes('functionDeclarations');
+      if (!refused) return answer([{ text: 'answered' }])(request, res);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 400, status: 'INVALID_ARGUMENT', message: 'Tool use with function calling is unsupported' } }));
+    };
+    h.upstream.setDefault(strict);
+    const search: Anthropic.WebSearchTool20250305 = { type: 'web_search_20250305', name: 'web_search' };
+    const both = await client.messages.create({ model: SONNET, max_tokens: 10, tools: [search, weatherTool], messages: [{ role: 'user', content: 'x' }] });
+    expect(both.content).toEqual([{ type: 'text', text: 'answered' }]);
+    expect(sent(0)['tools']).toEqual([{ functionDeclarations: [expect.objectContaining({ name: 'get_weather' })] }]);
+    // Alone, the search goes to Gemini.
+    await client.messages.create({ model: SONNET, max_tokens: 10, tools: [search], messages: [{ role: 'user', content: 'x' }] });
+    expect(sent(1)['tools']).toEqual([{ googleSearch: {} }]);
+  });
+
   it('a streamed tool_use is assembled from its input_json_delta', async () => {
     h.upstream.next((_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

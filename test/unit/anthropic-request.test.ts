@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLAUDE_FAMILIES, claudeModel } from '../../src/protocols/anthropic/models.js';
 import { THINKING_LEVEL_BUDGETS, thinkingLevelForBudget } from '../../src/protocols/anthropic/params.js';
+import { supportedLevel } from '../../src/protocols/shared/thinking.js';
 import { IGNORED_FIELDS, toCountTokens, translateAnthropicRequest, translateCountTokens } from '../../src/protocols/anthropic/request.js';
 import { BAD_REQUEST_CASES } from '../fixtures/anthropic/bad-requests.js';
 import { CLAUDE_CODE_REQUEST, CLAUDE_CODE_TOOLS } from '../fixtures/anthropic/claude-code.js';
@@ -95,7 +96,11 @@ describe('thinking → thinkingConfig', () => {
     ['enabled, display omitted', { thinking: { type: 'enabled', budget_tokens: 2048, display: 'omitted' } }, 'gemini-2.5-flash', { thinkingBudget: 2048 }],
     ['disabled on 2.5 Flash', { thinking: { type: 'disabled' } }, 'gemini-2.5-flash', { thinkingBudget: 0 }],
     ['disabled on 2.5 Pro: its least', { thinking: { type: 'disabled' } }, 'gemini-2.5-pro', { thinkingBudget: 128 }],
-    ['disabled on Gemini 3: MINIMAL', { thinking: { type: 'disabled' } }, 'gemini-3-flash-preview', { thinkingLevel: 'MINIMAL' }],
+    ['disabled on Gemini 3 Flash: MINIMAL', { thinking: { type: 'disabled' } }, 'gemini-3-flash-preview', { thinkingLevel: 'MINIMAL' }],
+    ['disabled on Gemini 3 Pro, which has no MINIMAL: LOW', { thinking: { type: 'disabled' } }, 'gemini-3-pro-preview', { thinkingLevel: 'LOW' }],
+    ['disabled on Gemini 3.1 Pro: LOW', { thinking: { type: 'disabled' } }, 'gemini-3.1-pro-preview', { thinkingLevel: 'LOW' }],
+    ['effort minimal on Gemini 3 Pro: LOW', { output_config: { effort: 'minimal' } }, 'gemini-3-pro-preview', { thinkingLevel: 'LOW' }],
+    ['adaptive with effort none on Gemini 3 Pro: LOW, shown', { thinking: { type: 'adaptive' }, output_config: { effort: 'none' } }, 'gemini-3-pro-preview', { thinkingLevel: 'LOW', includeThoughts: true }],
     ['adaptive, no effort: Gemini decides', { thinking: { type: 'adaptive' } }, 'gemini-2.5-flash', { includeThoughts: true }],
     ['adaptive with effort low', { thinking: { type: 'adaptive' }, output_config: { effort: 'low' } }, 'gemini-2.5-flash', { thinkingBudget: 1024, includeThoughts: true }],
     ['adaptive with effort max on Gemini 3', { thinking: { type: 'adaptive' }, output_config: { effort: 'max' } }, 'gemini-3-pro-preview', { thinkingLevel: 'HIGH', includeThoughts: true }],
@@ -106,6 +111,15 @@ describe('thinking → thinkingConfig', () => {
     const request = translateAnthropicRequest(messages({ ...fields, model, max_tokens: undefined }), resolve);
     expect(request.body.generationConfig?.thinkingConfig).toStrictEqual(config);
     expect(request.includeThinking).toBe(config !== undefined && 'includeThoughts' in config);
+  });
+
+  it.each([
+    ['gemini-3-pro-preview', ['LOW', 'LOW', 'MEDIUM', 'HIGH']],
+    ['gemini-3.1-pro-preview', ['LOW', 'LOW', 'MEDIUM', 'HIGH']],
+    ['gemini-3-flash-preview', ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH']],
+    ['gemini-3.1-flash-lite-preview', ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH']],
+  ] as const)('the levels %s takes: MINIMAL, LOW, MEDIUM, HIGH → %j', (model, sent) => {
+    expect((['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'] as const).map((level) => supportedLevel(level, model))).toEqual(sent);
   });
 
   it('the Gemini 3 level table: nearest representative budget, lower on a tie', () => {

@@ -123,16 +123,17 @@ describe('generationConfig: reasoning', () => {
   });
 
   it.each([
-    ['none', 'MINIMAL'],
-    ['minimal', 'MINIMAL'],
-    ['low', 'LOW'],
-    ['medium', 'MEDIUM'],
-    ['high', 'HIGH'],
-    ['xhigh', 'HIGH'],
-    ['max', 'HIGH'],
-  ])('reasoning_effort %s on gemini-3 → thinkingLevel %s', (effort, level) => {
-    expect(generationConfig({ reasoning_effort: effort }, 'gemini-3-pro-preview')).toStrictEqual({ thinkingConfig: { thinkingLevel: level } });
+    ['none', 'MINIMAL', 'LOW'],
+    ['minimal', 'MINIMAL', 'LOW'],
+    ['low', 'LOW', 'LOW'],
+    ['medium', 'MEDIUM', 'MEDIUM'],
+    ['high', 'HIGH', 'HIGH'],
+    ['xhigh', 'HIGH', 'HIGH'],
+    ['max', 'HIGH', 'HIGH'],
+  ])('reasoning_effort %s on gemini-3 → thinkingLevel %s (Pro, which has no MINIMAL: %s)', (effort, level, proLevel) => {
     expect(generationConfig({ reasoning_effort: effort }, 'gemini-3-flash-preview')).toStrictEqual({ thinkingConfig: { thinkingLevel: level } });
+    expect(generationConfig({ reasoning_effort: effort }, 'gemini-3-pro-preview')).toStrictEqual({ thinkingConfig: { thinkingLevel: proLevel } });
+    expect(generationConfig({ reasoning_effort: effort }, 'gemini-3.1-pro-preview')).toStrictEqual({ thinkingConfig: { thinkingLevel: proLevel } });
   });
 
   it('google.thinking_config sets the budget and include_thoughts; its budget wins over the effort', () => {

@@ -8,17 +8,21 @@ import { dataUrl, PNG } from '../fixtures/openai-requests/media.js';
 import { SIGNATURE } from '../fixtures/openai/context.js';
 import { BAD_REQUEST_CASES } from '../fixtures/responses/bad-requests.js';
 import {
-  CODEX_ADDITIONAL_TOOLS_REQUEST, CODEX_FUNCTIONS, CODEX_GPT55_REQUEST, CODEX_REQUEST, CODEX_TOOLS,
+  CODEX_ADDITIONAL_TOOLS_REQUEST, CODEX_FUNCTIONS, CODEX_GPT55_REQUEST, CODEX_REQUEST, CODEX_SOL_NAMES, CODEX_TOOLS,
 } from '../fixtures/responses/codex.js';
+import { CUSTOM_REQUEST_CASES } from '../fixtures/responses/custom-requests.js';
+import { APPLY_PATCH_GRAMMAR, customDeclaration, EXEC_TOOL } from '../fixtures/responses/custom-tools.js';
 import { REQUEST_CASES, request, resolve, SKIP, user, WEATHER } from '../fixtures/responses/requests.js';
 
+const ALL_CASES = [...REQUEST_CASES, ...CUSTOM_REQUEST_CASES];
+
 describe('translateResponsesRequest: golden fixtures', () => {
-  it.each(REQUEST_CASES.map((c) => [c.name, c] as const))('%s', (_name, { responses, gemini }) => {
+  it.each(ALL_CASES.map((c) => [c.name, c] as const))('%s', (_name, { responses, gemini }) => {
     expect(translateResponsesRequest(responses, resolve, {}).body).toStrictEqual(gemini);
   });
 
   it('the fixtures have distinct names', () => {
-    expect(new Set(REQUEST_CASES.map((c) => c.name)).size).toBe(REQUEST_CASES.length);
+    expect(new Set(ALL_CASES.map((c) => c.name)).size).toBe(ALL_CASES.length);
   });
 });
 
@@ -67,11 +71,15 @@ describe('translateResponsesRequest: what the route reads besides the body', () 
     expect(translated.body.contents[0]?.parts?.[0]).toBe(translated.imageLinks[0]?.part);
   });
 
-  it('toolNames maps every flat name back to what the client declared', () => {
-    const body = request({ tools: [WEATHER, { type: 'namespace', name: 'crm', tools: [{ type: 'function', name: 'lookup' }] }] });
+  it('toolNames maps every flat name back to what the client declared, custom tools marked', () => {
+    const body = request({
+      tools: [WEATHER, EXEC_TOOL, { type: 'namespace', name: 'crm', tools: [{ type: 'function', name: 'lookup' }, { type: 'custom', name: 'note' }] }],
+    });
     expect(translateResponsesRequest(body, resolve, {}).toolNames).toStrictEqual(new Map([
       ['get_weather', { name: 'get_weather' }],
+      ['exec', { name: 'exec', custom: true }],
       ['crm__lookup', { namespace: 'crm', name: 'lookup' }],
+      ['crm__note', { namespace: 'crm', name: 'note', custom: true }],
     ]));
   });
 
@@ -124,15 +132,22 @@ describe('translateResponsesRequest: requests shaped like Codex\'s', () => {
     ]);
   });
 
-  it('the gpt-5.5-style run: custom apply_patch and tool_search dropped, not refused; an effort', () => {
+  it('the gpt-5.5-style run: custom apply_patch declared with its grammar, tool_search and web_search dropped; an effort', () => {
     const gpt55 = translateResponsesRequest(CODEX_GPT55_REQUEST, resolve, {});
-    expect(names(gpt55.body.tools)).toEqual(names());
+    expect(names(gpt55.body.tools)).toEqual([...names(), 'apply_patch']);
+    expect(gpt55.body.tools?.[0]?.functionDeclarations?.at(-1)).toStrictEqual(
+      customDeclaration('apply_patch', { description: 'Edit files with a patch.', grammar: ['lark', APPLY_PATCH_GRAMMAR] }),
+    );
+    expect(gpt55.toolNames.get('apply_patch')).toStrictEqual({ name: 'apply_patch', custom: true });
     expect(gpt55.body.generationConfig).toStrictEqual({ thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } });
   });
 
-  it('the gpt-6.2-sol-style run: tools from the additional_tools item, reasoning.context ignored', () => {
+  it('the gpt-6.2-sol run: tools from the additional_tools item, custom exec declared, reasoning.context ignored', () => {
     const sol = translateResponsesRequest(CODEX_ADDITIONAL_TOOLS_REQUEST, resolve, {});
-    expect(names(sol.body.tools)).toEqual(names());
+    expect({ model: sol.model, requestedModel: sol.requestedModel }).toStrictEqual({ model: 'gemini-2.5-flash', requestedModel: 'gpt-6.2-sol' });
+    expect(names(sol.body.tools)).toEqual(CODEX_SOL_NAMES);
+    expect(sol.body.tools?.[0]?.functionDeclarations?.[0]).toStrictEqual(customDeclaration('exec', { description: EXEC_TOOL.description }));
+    expect(sol.toolNames.get('exec')).toStrictEqual({ name: 'exec', custom: true });
     expect(sol.body.contents).toStrictEqual(translated.body.contents);
     expect(sol.body.generationConfig).toStrictEqual({ thinkingConfig: { thinkingBudget: 1024 } });
     expect(sol.echo.tools).toEqual([]);

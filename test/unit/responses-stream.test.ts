@@ -4,7 +4,6 @@
  * `openai` SDK's stream helper, whose final response must be the one `response.completed` carries.
  */
 
-import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { GenerateContentResponse } from '../../src/protocols/gemini/types.js';
 import { toResponse, type AnswerRequest } from '../../src/protocols/openai/responses/response.js';
@@ -12,6 +11,7 @@ import { failureCode, ResponsesStream } from '../../src/protocols/openai/respons
 import { SIGNATURE_IN_ID } from '../fixtures/openai/context.js';
 import { ALL_STREAMS, TEXT_STREAM, TOOL_CALLS_STREAM, TRUNCATED_STREAM } from '../fixtures/openai/gemini-streams.js';
 import { AGENT_ANSWER, AGENT_CHUNKS, ECHO, HIDDEN, RESPONSE, responsesContext, SHOWN } from '../fixtures/responses/answers.js';
+import { sdkStream } from '../fixtures/responses/sdk-stream.js';
 import { checkStream, parseFrames } from '../fixtures/responses/stream-check.js';
 
 const TRUNCATION = { message: 'the upstream stream ended before the answer was complete', code: 'stream_truncated', status: 502 } as const;
@@ -190,22 +190,6 @@ describe('every sequence keeps the rules responses.stream() and Codex rely on', 
     expect(() => checkStream(spoil(run(TOOL_CALLS_STREAM.events).sse))).toThrow();
   });
 });
-
-/** The installed SDK's `responses.stream()`, reading `sse` through its own fetch and decoder. */
-async function sdkStream(sse: string): Promise<{ final: OpenAI.Responses.Response; types: string[]; deltas: string[] }> {
-  const client = new OpenAI({
-    apiKey: 'sk-test',
-    baseURL: 'http://openai.invalid/v1',
-    maxRetries: 0,
-    fetch: async () => new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
-  });
-  const stream = client.responses.stream({ model: RESPONSE.model, input: 'hi' });
-  const types: string[] = [];
-  const deltas: string[] = [];
-  stream.on('event', (event) => types.push(event.type));
-  stream.on('response.output_text.delta', (event) => deltas.push(event.snapshot));
-  return { final: await stream.finalResponse(), types, deltas };
-}
 
 describe('the openai SDK’s responses.stream() assembles the final response', () => {
   it('text: the final response is response.completed’s, with output_text computed', async () => {

@@ -7,7 +7,8 @@
  * - `{type: "enabled", budget_tokens}` shows thoughts, with `budget_tokens` as Gemini's
  *   `thinkingBudget` as it is; Gemini 3 takes levels instead, the nearest of THINKING_LEVEL_BUDGETS.
  * - `{type: "disabled"}` is the effort `none`: off where the model allows it (Gemini 3 and
- *   2.5 Pro cannot stop thinking; they think least).
+ *   2.5 Pro cannot stop thinking; they think least: 2.5 Pro its smallest budget, Gemini 3
+ *   Flash MINIMAL, Gemini 3 Pro LOW, since it has no MINIMAL).
  * - `{type: "adaptive"}` shows thoughts at `output_config.effort` (Gemini's own dynamic
  *   thinking without one); `display: "omitted"` (with enabled or adaptive) hides them.
  * - `output_config.effort` without `thinking` sets the effort and shows nothing.

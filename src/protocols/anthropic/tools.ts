@@ -7,9 +7,12 @@
  *   full JSON Schema (Claude Code's `$schema`, `propertyNames`, `const`, … included).
  *   `cache_control`, `defer_loading`, `strict`, `input_examples` and `eager_input_streaming`
  *   are ignored; deferred tools are declared like every other.
- * - The server tool `web_search_*` becomes Gemini's `googleSearch`; every other server tool
- *   (`bash_*`, `text_editor_*`, `computer_*`, `code_execution_*`, `web_fetch_*`, …) is Anthropic's
- *   to run, not Gemini's: a 400 naming it.
+ * - The server tool `web_search_*` becomes Gemini's `googleSearch`, but only when no function is
+ *   declared: generateContent refuses Google Search next to function declarations ("Tool use
+ *   with function calling is unsupported"), so the functions win and the search is dropped (as
+ *   on the Responses path).
+ * - Every other server tool (`bash_*`, `text_editor_*`, `computer_*`, `code_execution_*`,
+ *   `web_fetch_*`, …) is Anthropic's to run, not Gemini's: a 400 naming it.
  * - `tool_choice` `auto`/`any`/`tool`/`none` → AUTO/ANY/ANY with the one name/NONE, only when
  *   functions are declared; `disable_parallel_tool_use` is ignored (Gemini has no such switch).
  */
@@ -44,8 +47,9 @@ function serverTool(type: string, tool: Json, param: string): Tool {
 }
 
 /**
- * `tools` → one Gemini tool holding every function declaration, then Google Search when asked
- * for. `schemaBudget` is the request's, shared with `output_config.format`.
+ * `tools` → one Gemini tool holding every function declaration, or Google Search alone when it
+ * was asked for and no function is declared (see the module comment). `schemaBudget` is the
+ * request's, shared with `output_config.format`.
  */
 export function translateTools(body: Json, schemaBudget = new SchemaBudget()): Tool[] | undefined {
   const list = readArray(body['tools'], 'tools') ?? [];
@@ -58,9 +62,8 @@ export function translateTools(body: Json, schemaBudget = new SchemaBudget()): T
     if (type === undefined || type === 'custom') declarations.push(declaration(tool, param, schemaBudget));
     else search = serverTool(type, tool, param);
   }
-  const tools: Tool[] = declarations.length > 0 ? [{ functionDeclarations: declarations }] : [];
-  if (search) tools.push(search);
-  return tools.length > 0 ? tools : undefined;
+  if (declarations.length > 0) return [{ functionDeclarations: declarations }];
+  return search === undefined ? undefined : [search];
 }
 
 function choiceConfig(choice: Json): ToolConfig {

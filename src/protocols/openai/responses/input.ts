@@ -12,13 +12,16 @@
  *   thought signature its `call_id` carries (ids the proxy wrote) or Google's stand-in;
  *   `function_call_output` → a functionResponse named by the call it answers (Gemini wants the
  *   name, Responses sends only the id), its images and files as parts after it.
+ * - `custom_tool_call` → a functionCall as `function_call` does, its raw `input` as the one
+ *   argument `input` the declaration takes (custom.ts); `custom_tool_call_output` → a
+ *   functionResponse, as `function_call_output` does.
  * - `reasoning` items are dropped: Gemini takes no thoughts back, and the signatures it validates
  *   are those of function calls, which ride in call ids. Their `encrypted_content` (which the
  *   proxy never writes) is ignored.
  * - `additional_tools` (Codex puts its tools there) are read as `tools` are.
- * - Any other item (`item_reference`, `custom_tool_call`, `local_shell_call`, `web_search_call`,
- *   `compaction`, …) is a 400 naming `input[i].type`: the proxy produces none of them, and they
- *   have no Gemini equivalent.
+ * - Any other item (`item_reference`, `local_shell_call`, `web_search_call`, `compaction`, …)
+ *   is a 400 naming `input[i].type`: the proxy produces none of them, and they have no Gemini
+ *   equivalent.
  */
 
 import type { Content, Part } from '../../gemini/types.js';
@@ -27,6 +30,7 @@ import { signatureFromToolCallId, SKIP_SIGNATURE } from '../../shared/signature.
 import { functionArguments, toolResult } from '../../shared/tools.js';
 import { appendTurn } from '../../shared/turns.js';
 import { ASSISTANT_PARTS, contentParts, SYSTEM_PARTS, USER_PARTS, type ImageLinks, type PartTable } from './content.js';
+import { CUSTOM_INPUT } from './custom.js';
 import { namespacedName, type ToolList } from './tools.js';
 
 export interface TranslatedInput {
@@ -39,7 +43,7 @@ export interface TranslatedInput {
 interface State {
   readonly contents: Content[];
   readonly system: Part[];
-  /** call_id → the flat function name, from earlier function_call items. */
+  /** call_id → the flat function name, from earlier function_call and custom_tool_call items. */
   readonly callNames: Map<string, string>;
   readonly toolLists: ToolList[];
   readonly links: ImageLinks;
@@ -70,23 +74,39 @@ function requiredString(value: unknown, param: string): string {
   return text;
 }
 
-function functionCall(item: Json, param: string, state: State): void {
+/**
+ * A call in history as a model turn, with the signature its call id carries. `readArgs` runs
+ * after the name and id are checked, so a 400 names the first field at fault.
+ */
+function appendCall(item: Json, param: string, state: State, readArgs: () => Record<string, unknown>): void {
   const name = requiredString(item['name'], `${param}.name`);
   const namespace = readString(item['namespace'], `${param}.namespace`);
   const flat = namespace ? namespacedName(namespace, name) : name;
   const callId = requiredString(item['call_id'], `${param}.call_id`);
-  const args = functionArguments(item['arguments'], `${param}.arguments`);
+  const read = readArgs();
   state.callNames.set(callId, flat);
   appendTurn(state.contents, 'model', [
-    { functionCall: { name: flat, args }, thoughtSignature: signatureFromToolCallId(callId) ?? SKIP_SIGNATURE },
+    { functionCall: { name: flat, args: read }, thoughtSignature: signatureFromToolCallId(callId) ?? SKIP_SIGNATURE },
   ]);
+}
+
+function functionCall(item: Json, param: string, state: State): void {
+  appendCall(item, param, state, () => functionArguments(item['arguments'], `${param}.arguments`));
+}
+
+function customToolCall(item: Json, param: string, state: State): void {
+  appendCall(item, param, state, () => {
+    const input = readString(item['input'], `${param}.input`);
+    if (input === undefined) throw badRequest(`${param}.input`, `${param}.input is required`);
+    return { [CUSTOM_INPUT]: input };
+  });
 }
 
 function functionCallOutput(item: Json, param: string, state: State): void {
   const callId = requiredString(item['call_id'], `${param}.call_id`);
   const name = state.callNames.get(callId);
   if (name === undefined) {
-    throw badRequest(`${param}.call_id`, `${param}.call_id does not match a function_call earlier in input`);
+    throw badRequest(`${param}.call_id`, `${param}.call_id does not match a function_call or custom_tool_call earlier in input`);
   }
   const where = `${param}.output`;
   const output = item['output'] ?? '';
@@ -108,6 +128,8 @@ const ITEM_RULES: Readonly<Record<string, ItemRule>> = {
   message,
   function_call: functionCall,
   function_call_output: functionCallOutput,
+  custom_tool_call: customToolCall,
+  custom_tool_call_output: functionCallOutput,
   reasoning: () => undefined,
   additional_tools: additionalTools,
 };

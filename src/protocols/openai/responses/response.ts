@@ -5,11 +5,13 @@
  *
  * - `output` in part order: adjacent thoughts make one `reasoning` item with one summary part
  *   (only when `reasoning.summary` was asked for), adjacent text one `message` with one
- *   `output_text` part, each function call a `function_call` item. Item ids are `rs_`, `msg_`
- *   and `fc_` + a fresh token; a call's `call_id` is `call_` + the same token, carrying the
- *   call's thought signature (shared/signature.ts), and a namespaced function is answered by
- *   its `name` and `namespace` apart, as declared. Reasoning items carry no `encrypted_content`,
- *   even when `include` asks for it: the only signatures Gemini validates ride in call ids.
+ *   `output_text` part, each function call a `function_call` item, or a `custom_tool_call` item
+ *   (its `input` the call's string argument `input`) when it calls a custom tool. Item ids are
+ *   `rs_`, `msg_`, `fc_` and `ctc_` + a fresh token; a call's `call_id` is `call_` + the same
+ *   token, carrying the call's thought signature (shared/signature.ts), and a namespaced tool is
+ *   answered by its `name` and `namespace` apart, as declared. Reasoning items carry no
+ *   `encrypted_content`, even when `include` asks for it: the only signatures Gemini validates
+ *   ride in call ids.
  * - `status`: a MAX_TOKENS finish is `incomplete` (`max_output_tokens`), a filtered answer or a
  *   blocked prompt `incomplete` (`content_filter`), the rest `completed` (OpenAI's finish
  *   mapping, openai/response.ts).
@@ -23,8 +25,9 @@ import type { GenerateContentResponse } from '../../gemini/types.js';
 import { isObject } from '../../shared/json.js';
 import { encodeToolCallId } from '../../shared/signature.js';
 import { mapFinishReason } from '../response.js';
+import { customInput } from './custom.js';
 import type {
-  Ending, FunctionCallItem, MessageItem, OutputItem, ReasoningItem, ResponseObject, ResponsesContext, ResponsesRequest, ResponseUsage,
+  Ending, MessageItem, OutputItem, ReasoningItem, ResponseObject, ResponsesContext, ResponsesRequest, ResponseUsage, ToolCallItem,
 } from './types.js';
 
 /** What the answer translators read of the request. */
@@ -60,19 +63,23 @@ export function reasoningItem(id: string, text: string): ReasoningItem {
   return { id, type: 'reasoning', summary: [{ type: 'summary_text', text }] };
 }
 
-/** A `function_call` item for a functionCall part, named as the client declared it. */
-export function functionCallItem(part: FunctionCallPart, token: string, toolNames: AnswerRequest['toolNames']): FunctionCallItem {
+/**
+ * The item for a functionCall part, named as the client declared it: a `custom_tool_call` with
+ * the raw input when it calls a custom tool, else a `function_call`. Either kind's `call_id`
+ * carries the call's thought signature.
+ */
+export function toolCallItem(part: FunctionCallPart, token: string, toolNames: AnswerRequest['toolNames']): ToolCallItem {
   const flat = part.functionCall.name;
   const declared = toolNames.get(flat);
-  return {
-    id: `fc_${token}`,
-    type: 'function_call',
-    status: 'completed',
+  const common = {
     call_id: encodeToolCallId(token, part.thoughtSignature),
     name: declared?.name ?? flat,
     ...(declared?.namespace !== undefined && { namespace: declared.namespace }),
-    arguments: JSON.stringify(part.functionCall.args ?? {}),
   };
+  if (declared?.custom) {
+    return { id: `ctc_${token}`, type: 'custom_tool_call', status: 'completed', ...common, input: customInput(part.functionCall.args) };
+  }
+  return { id: `fc_${token}`, type: 'function_call', status: 'completed', ...common, arguments: JSON.stringify(part.functionCall.args ?? {}) };
 }
 
 /** The whole `response` object around `output`. */
@@ -104,7 +111,7 @@ function outputItems(parts: readonly unknown[], request: AnswerRequest, ctx: Res
     if (content === undefined) continue;
     const last = items.at(-1);
     if (content.kind === 'call') {
-      items.push(functionCallItem(content.part, ctx.newToken(), request.toolNames));
+      items.push(toolCallItem(content.part, ctx.newToken(), request.toolNames));
     } else if (content.kind === 'text') {
       const part = last?.type === 'message' ? last.content[0] : undefined;
       if (part !== undefined) part.text += content.text;

@@ -14,7 +14,9 @@
  *   `reasoning_summary_part.added` (summary_index 0), `reasoning_summary_text.delta`s, `.done`,
  *   `reasoning_summary_part.done`. A change of kind closes the open item.
  * - Gemini sends each function call whole: its item is added, given all its arguments in one
- *   `function_call_arguments.delta`, then `.done`, and closed at once.
+ *   `function_call_arguments.delta`, then `.done`, and closed at once. A custom tool's call
+ *   likewise, its raw input in one `custom_tool_call_input.delta`, then `.done` (the events the
+ *   SDK's accumulator fills a `custom_tool_call` from).
  * - The last event is always `response.completed`, even for an `incomplete` response (its
  *   `status` says so): Codex treats a stream without `response.completed` as broken.
  * - Until Gemini gives a finish reason (or says the prompt was blocked) the response is
@@ -28,9 +30,9 @@ import type { GenerateContentResponse } from '../../gemini/types.js';
 import { isObject, type Json } from '../../shared/json.js';
 import { sseEvent, type StreamFailure, type StreamTranslation } from '../../shared/stream.js';
 import {
-  COMPLETED, ending, functionCallItem, messageItem, reasoningItem, responseObject, toUsage, type AnswerRequest,
+  COMPLETED, ending, messageItem, reasoningItem, responseObject, toolCallItem, toUsage, type AnswerRequest,
 } from './response.js';
-import type { Ending, OutputItem, ResponseErrorCode, ResponseObject, ResponsesContext } from './types.js';
+import type { Ending, OutputItem, ResponseErrorCode, ResponseObject, ResponsesContext, ToolCallItem } from './types.js';
 
 /** The item being filled: a message or a reasoning item, at `index` in `output`. */
 interface OpenItem {
@@ -179,13 +181,26 @@ export class ResponsesStream implements StreamTranslation {
   }
 
   #call(part: FunctionCallPart): string {
-    const item = functionCallItem(part, this.#ctx.newToken(), this.#request.toolNames);
+    const item = toolCallItem(part, this.#ctx.newToken(), this.#request.toolNames);
     const index = this.#output.length;
     this.#output.push(item);
-    const at = { item_id: item.id, output_index: index };
-    return this.#event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', arguments: '' } }) +
-      this.#event('response.function_call_arguments.delta', { ...at, delta: item.arguments }) +
-      this.#event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments }) +
+    return this.#event('response.output_item.added', { output_index: index, item: opened(item) }) +
+      this.#callBody(item, { item_id: item.id, output_index: index }) +
       this.#event('response.output_item.done', { output_index: index, item });
   }
+
+  /** A whole call's arguments (or a custom tool's input) as one delta, then done. */
+  #callBody(item: ToolCallItem, at: { item_id: string; output_index: number }): string {
+    if (item.type === 'custom_tool_call') {
+      return this.#event('response.custom_tool_call_input.delta', { ...at, delta: item.input }) +
+        this.#event('response.custom_tool_call_input.done', { ...at, input: item.input });
+    }
+    return this.#event('response.function_call_arguments.delta', { ...at, delta: item.arguments }) +
+      this.#event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
+  }
+}
+
+/** A call item as `output_item.added` shows it: in progress, its arguments or input still empty. */
+function opened(item: ToolCallItem): ToolCallItem {
+  return item.type === 'custom_tool_call' ? { ...item, status: 'in_progress', input: '' } : { ...item, status: 'in_progress', arguments: '' };
 }

@@ -5,17 +5,21 @@
  *
  * - `function` (the flat shape: name, description, parameters) → a function declaration, its
  *   schema cleaned into `parametersJsonSchema`; `strict` is ignored.
- * - `namespace` → each function inside declared under the reversible flat name
+ * - `namespace` → each function (or custom tool) inside declared under the reversible flat name
  *   `<namespace>__<name>` (namespacedName, Codex's own flattening rule); `toolNames` maps it back,
- *   and the answer's `function_call` carries `name` and `namespace` apart, as Codex routes calls.
+ *   and the answer's call item carries `name` and `namespace` apart, as Codex routes calls.
  * - `web_search` (and `web_search_preview`, dated variants) → Gemini's `googleSearch`, but only
  *   when no function is declared: generateContent refuses Google Search next to function
  *   declarations ("Tool use with function calling is unsupported"), and Codex sends both by
  *   default. Dropped too with `external_web_access: false` (the client asked for no live search).
- * - `custom` (free-form input with a grammar, Codex's `apply_patch`) and `tool_search` (Codex's
- *   client-side deferred tool loading) are dropped: Gemini has no free-form tools and declares
- *   every tool up front, and Codex sends both by default (gpt-5.5-style runs), so refusing them
- *   would break it; the model works with the function tools left.
+ * - `custom` (free-form input, Codex's `exec` and `apply_patch` with a Lark grammar), at the top
+ *   or inside a namespace → a function taking one required string `input`, its grammar quoted in
+ *   that parameter's description (custom.ts); `toolNames` marks it custom, so the answer gives a
+ *   `custom_tool_call` with the raw `input`. `tool_choice: {type: "custom", name}` forces it as
+ *   `{type: "function", name}` forces a function (ANY mode, that name alone).
+ * - `tool_search` (Codex's client-side deferred tool loading) is dropped: Gemini declares every
+ *   tool up front, and Codex sends it by default (gpt-5.5-style runs), so refusing it would
+ *   break Codex; the model works with the tools declared.
  * - Every other hosted tool (`local_shell`, `shell`, `apply_patch`, `file_search`,
  *   `computer_use_preview`, `code_interpreter`, `image_generation`, `mcp`, …) is OpenAI's to run,
  *   not Gemini's: a 400 naming it.
@@ -25,6 +29,7 @@ import type { FunctionDeclaration, Tool, ToolConfig } from '../../gemini/types.j
 import { badRequest, isObject, readArray, readString, type Json } from '../../shared/read.js';
 import { cleanSchema } from '../../shared/schema.js';
 import type { SchemaBudget } from '../../shared/schema-budget.js';
+import { customParameters } from './custom.js';
 import type { ToolName } from './types.js';
 
 /** Gemini's rule for function names (shared/tools.ts holds the same): a letter or `_`, then up to 127 of `[a-zA-Z0-9_.:-]`. */
@@ -69,7 +74,8 @@ export function namespacedName(namespace: string, name: string): string {
   return `${trimUnderscores(namespace, 'end')}__${trimUnderscores(name, 'start')}`;
 }
 
-function declare(tool: Json, param: string, state: ToolState, namespace?: string): void {
+/** The name `tool` (at `param`) gives, and the flat name it is declared under, checked and not yet taken. */
+function claimName(tool: Json, param: string, state: ToolState, namespace: string | undefined): { name: string; flat: string } {
   const name = readString(tool['name'], `${param}.name`);
   if (!name) throw badRequest(`${param}.name`, `${param}.name is required`);
   const flat = namespace === undefined ? name : namespacedName(namespace, name);
@@ -78,16 +84,30 @@ function declare(tool: Json, param: string, state: ToolState, namespace?: string
       'and holds up to 128 of a-z A-Z 0-9 _ . : -');
   }
   if (state.names.has(flat)) throw badRequest(`${param}.name`, `${param} declares ${flat} a second time`);
+  return { name, flat };
+}
+
+/** Declares `tool` (a function or a custom tool) under its flat name, remembering what the client called it. */
+function declare(tool: Json, param: string, state: ToolState, namespace?: string): void {
+  const { name, flat } = claimName(tool, param, state, namespace);
   const description = readString(tool['description'], `${param}.description`);
-  const where = `${param}.parameters`;
-  const parameters = tool['parameters'];
-  if (parameters !== undefined && parameters !== null && !isObject(parameters)) throw badRequest(where, `${where} must be an object`);
+  const custom = tool['type'] === 'custom';
+  const parameters = custom ? customParameters(tool['format'], `${param}.format`) : functionParameters(tool, param, state);
   state.declarations.push({
     name: flat,
     ...(description && { description }),
-    ...(parameters && { parametersJsonSchema: cleanSchema(parameters, where, state.budget) }),
+    ...(parameters !== undefined && { parametersJsonSchema: parameters }),
   });
-  state.names.set(flat, namespace === undefined ? { name } : { namespace, name });
+  state.names.set(flat, { ...(namespace !== undefined && { namespace }), name, ...(custom && { custom: true as const }) });
+}
+
+/** A function tool's parameters, cleaned for Gemini; undefined when it has none. */
+function functionParameters(tool: Json, param: string, state: ToolState): unknown {
+  const where = `${param}.parameters`;
+  const parameters = tool['parameters'];
+  if (parameters === undefined || parameters === null) return undefined;
+  if (!isObject(parameters)) throw badRequest(where, `${where} must be an object`);
+  return cleanSchema(parameters, where, state.budget);
 }
 
 const dropped: ToolRule = () => undefined;
@@ -99,8 +119,8 @@ function namespaceRule(tool: Json, param: string, state: ToolState): void {
   inner.forEach((item: unknown, index) => {
     const where = `${param}.tools[${index}]`;
     if (!isObject(item)) throw badRequest(where, `${where} must be an object`);
-    if (item['type'] === 'function') declare(item, where, state, namespace);
-    else if (item['type'] !== 'custom') throw badRequest(`${where}.type`, `${where}.type must be function or custom`);
+    if (item['type'] !== 'function' && item['type'] !== 'custom') throw badRequest(`${where}.type`, `${where}.type must be function or custom`);
+    declare(item, where, state, namespace);
   });
 }
 
@@ -111,8 +131,8 @@ function searchRule(tool: Json, _param: string, state: ToolState): void {
 /** Each tool type's rule (see the module comment); a type not here is refused. */
 const TOOL_RULES: Readonly<Record<string, ToolRule>> = {
   function: (tool, param, state) => declare(tool, param, state),
+  custom: (tool, param, state) => declare(tool, param, state),
   namespace: namespaceRule,
-  custom: dropped,
   tool_search: dropped,
 };
 
@@ -158,7 +178,8 @@ function choiceConfig(choice: unknown): ToolConfig | undefined {
   if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
-  if (isObject(choice) && choice['type'] === 'function') {
+  // A custom tool is a function to Gemini: naming one forces it as naming a function does.
+  if (isObject(choice) && (choice['type'] === 'function' || choice['type'] === 'custom')) {
     return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [chosenName(choice, 'tool_choice')] } };
   }
   if (isObject(choice) && choice['type'] === 'allowed_tools') {
@@ -168,7 +189,8 @@ function choiceConfig(choice: unknown): ToolConfig | undefined {
     if (choice['mode'] !== 'required') return { functionCallingConfig: { mode: 'AUTO' } };
     return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: names } };
   }
-  throw badRequest('tool_choice', 'tool_choice must be none, auto, required, {type: "function", name} or {type: "allowed_tools", mode, tools}');
+  throw badRequest('tool_choice', 'tool_choice must be none, auto, required, {type: "function", name}, {type: "custom", name} ' +
+    'or {type: "allowed_tools", mode, tools}');
 }
 
 /**

@@ -8,8 +8,12 @@
 import type { GenerateContentRequest } from '../../gemini/types.js';
 import type { ImageLink } from '../../shared/media.js';
 
-/** A declared function as the client named it: `namespace` set for one nested in a `namespace` tool. */
-export type ToolName = { readonly namespace?: string; readonly name: string };
+/**
+ * A declared tool as the client named it: `namespace` set for one nested in a `namespace` tool,
+ * `custom` for a free-form `custom` tool (declared to Gemini as a function taking one string,
+ * custom.ts), whose calls are answered as `custom_tool_call` items.
+ */
+export type ToolName = { readonly namespace?: string; readonly name: string; readonly custom?: true };
 
 /**
  * What the response object repeats of the request, as OpenAI's does: the SDK's `Response` type
@@ -81,7 +85,23 @@ export type FunctionCallItem = {
   arguments: string;
 };
 
-export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem;
+export type CustomToolCallItem = {
+  /** `ctc_…`, distinct from the call id, as for function calls. */
+  id: string;
+  type: 'custom_tool_call';
+  status: 'in_progress' | 'completed';
+  /** `call_…`, carrying Gemini's thought signature, as a function call's does. */
+  call_id: string;
+  name: string;
+  namespace?: string;
+  /** The raw free-form input. */
+  input: string;
+};
+
+/** A tool call of either kind. */
+export type ToolCallItem = FunctionCallItem | CustomToolCallItem;
+
+export type OutputItem = MessageItem | ReasoningItem | ToolCallItem;
 
 export type ResponseUsage = {
   input_tokens: number;
