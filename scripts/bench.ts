@@ -2,7 +2,8 @@
  * `npm run bench`: the proxy beside the direct path, on this machine, loopback only
  * (shared/reference/performance.md §5). Reports throughput ratio, added latency at c=1, CPU per
  * request, streaming time-to-first-byte and memory. Options: --duration SECONDS (default 10),
- * --rounds N (paired c=1 rounds, default 3000).
+ * --rounds N (paired c=1 rounds, default 3000), --affinity N (start with N files in the key
+ * affinity map, through a state file, so every request's body is searched for resource names).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,14 @@ const option = (name: string, fallback: number): number => {
 };
 const DURATION = option('duration', 10);
 const ROUNDS = option('rounds', 3000);
+const AFFINITY = option('affinity', 0);
+
+/** A state file naming `count` files, each made by one of the bench keys (ids only). */
+function stateWithFiles(count: number): string {
+  const resources: Record<string, { keyId: string; untilMs: number }> = {};
+  for (let i = 0; i < count; i++) resources[`files/bench${i}`] = { keyId: 'key_bench', untilMs: Date.now() + 3_600_000 };
+  return JSON.stringify({ format: 'gemini-proxy-state', version: 1, savedAt: new Date().toISOString(), keys: {}, resources });
+}
 
 function firstLine(child: ChildProcess, pick: (line: string) => number | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -124,14 +133,19 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gemini-proxy-bench-'));
   writeFileSync(join(dir, 'api_keys.txt'), Array.from({ length: 10 }, (_, i) => `bench-key-${i}`).join('\n'));
   writeFileSync(join(dir, 'proxy_urls.txt'), `http://127.0.0.1:${upstreamPort}\n`);
-  const proxy = spawn(process.execPath, [join(__dirname, 'gemini-proxy.cjs'), '-port=0', ...(process.env.BENCH_PROXY_ARGS?.split(' ') ?? [])], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  const extra = process.env.BENCH_PROXY_ARGS?.split(' ') ?? [];
+  if (AFFINITY > 0) {
+    writeFileSync(join(dir, 'state.json'), stateWithFiles(AFFINITY));
+    extra.push('--state-file', 'state.json');
+  }
+  const proxy = spawn(process.execPath, [join(__dirname, 'gemini-proxy.cjs'), '-port=0', ...extra], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
   const proxyPort = await firstLine(proxy, (line) => (JSON.parse(line) as { port?: number }).port);
   const direct = `http://127.0.0.1:${upstreamPort}`;
   const proxied = `http://127.0.0.1:${proxyPort}`;
   const pid = proxy.pid!;
   const idleRss = rssMb(pid);
 
-  console.log(`node ${process.version}, ${DURATION} s per throughput run, ${ROUNDS} paired rounds\n`);
+  console.log(`node ${process.version}, ${DURATION} s per throughput run, ${ROUNDS} paired rounds, ${AFFINITY} files in the affinity map\n`);
   const directRps = await throughput(direct, 50);
   const cpuBefore = cpuSeconds(pid);
   const proxyRps = await throughput(proxied, 50);

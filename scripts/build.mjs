@@ -13,6 +13,10 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
   define: { GEMINI_PROXY_VERSION: JSON.stringify(version) },
+  // ws's optional native add-ons: it requires them inside a try and runs without them. Kept out
+  // of the bundle even when installed (a .node file cannot be bundled, nor loaded by a single
+  // executable, whose require reaches only built-in modules).
+  external: ['bufferutil', 'utf-8-validate'],
 };
 
 await Promise.all([

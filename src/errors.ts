@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   GP_CHAT_NOT_FOUND: { status: 404, summary: 'no such chat: it was never started, was ended, or was idle too long' },
   GP_TOO_MANY_CHATS: { status: 429, summary: 'this user holds as many open chats as one may; end one first' },
   GP_SESSIONS_FULL: { status: 503, summary: 'the proxy holds as many open chats as it may; retry later' },
+  GP_UPLOAD_NOT_FOUND: { status: 404, summary: 'no such upload: it was never started here, finished, or waited longer than 24 hours for its next chunk' },
   GP_METHOD_NOT_ALLOWED: { status: 405, summary: 'method not allowed on this route' },
   /** Ollama's pull, push, create, copy, delete and blobs: the models are Google's, not the proxy's. */
   GP_MODEL_MANAGEMENT: {
@@ -33,6 +34,10 @@ export const ERROR_CODES = {
   GP_UPSTREAM_REJECTED: { status: 400, summary: 'the upstream refused the request without an API error' },
   GP_UPSTREAM_NOT_FOUND: { status: 404, summary: 'the upstream serves nothing at this path' },
   GP_NO_KEY_AVAILABLE: { status: 503, summary: 'no API key is usable' },
+  /** A request names resources made by two keys: Google keeps each in its own project. */
+  GP_RESOURCE_CONFLICT: { status: 400, summary: 'the request names resources made with different keys' },
+  /** The key that made a resource the request names is disabled or gone; no other key may serve it. */
+  GP_RESOURCE_KEY_UNAVAILABLE: { status: 503, summary: 'the key that made this resource cannot be used now' },
   GP_SHUTTING_DOWN: { status: 503, summary: 'the proxy is shutting down' },
   GP_BUSY: { status: 503, summary: 'the proxy holds as many request bodies as it may; retry shortly' },
   GP_DEADLINE_EXCEEDED: { status: 504, summary: 'the request deadline passed' },

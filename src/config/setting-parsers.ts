@@ -51,3 +51,19 @@ export function parseUserRate(field: string, raw: RawValue): Rate | undefined {
   if (rate !== undefined && rate.requests > 1_000) throw ConfigError.invalid(field, raw, 'at most 1000 messages per s, m or h');
   return rate;
 }
+
+/** An http(s) base URL without query or fragment, kept without its trailing `/`. */
+export function parsePublicUrl(field: string, raw: RawValue): string {
+  const text = parseText(field, raw);
+  if (text === '') return '';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw ConfigError.invalid(field, raw, 'an http(s) URL such as https://gemini.example.com');
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw ConfigError.invalid(field, raw, 'an http(s) URL with no query, fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}

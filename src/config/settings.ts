@@ -4,7 +4,7 @@
  */
 
 import {
-  durationAtLeast, keepaliveInterval, LOG_LEVELS, parseLogLevel, parseProtocols, parseUserRate, type LogLevel, type ProtocolName,
+  durationAtLeast, keepaliveInterval, LOG_LEVELS, parseLogLevel, parseProtocols, parsePublicUrl, parseUserRate, type LogLevel, type ProtocolName,
 } from './setting-parsers.js';
 import {
   parseBoolean,
@@ -39,6 +39,10 @@ export interface Settings {
   maxBodyBytes: number;
   /** Request body bytes all requests together may hold at once. */
   maxInflightBodyBytes: number;
+  /** The largest file upload (streamed, never held). */
+  maxUploadBytes: number;
+  /** The base URL clients reach the proxy at, for upload URLs; '' to use the request's Host. */
+  publicUrl: string;
   /** Requests per client; undefined for no limit. */
   rateLimit: Rate | undefined;
   probeIntervalMs: number;
@@ -172,6 +176,17 @@ export const SETTINGS: SpecTable = {
     defaultText: '256mb',
     help: 'bytes all requests together may hold (bodies, translated bodies, answers); over it, 503 (at least --max-body-size)',
     parse: parseSize,
+  },
+  maxUploadBytes: {
+    flag: 'max-upload-size', env: 'GEMINI_PROXY_MAX_UPLOAD_SIZE', valueName: 'size', defaultText: '2gb',
+    help: 'largest file upload through /upload (streamed, not held in memory); larger ones get 413',
+    parse: parseSize,
+  },
+  publicUrl: {
+    flag: 'public-url', env: 'GEMINI_PROXY_PUBLIC_URL', valueName: 'url', defaultText: 'none',
+    help: 'the base URL clients reach the proxy at (behind a reverse proxy), for the upload URLs it hands out',
+    none: '',
+    parse: parsePublicUrl,
   },
   rateLimit: {
     flag: 'rate-limit', env: 'GEMINI_PROXY_RATE_LIMIT', valueName: 'rate', defaultText: 'none',

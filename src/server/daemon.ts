@@ -18,6 +18,8 @@ import { UpstreamPools } from '../upstream/pool.js';
 import { RecoveryProber } from '../upstream/prober.js';
 import { Rotator, type StateChange } from '../upstream/rotator.js';
 import { StateFile } from '../upstream/state-file.js';
+import { MemoryAffinity } from '../state/affinity.js';
+import { UploadSessions } from '../state/uploads.js';
 import { App } from './app.js';
 import { ClientAuth } from './auth.js';
 import { BodyBudget } from './body-budget.js';
@@ -29,6 +31,10 @@ import { ModelCatalog } from './model-catalog.js';
 import { modelResolver } from './model-names.js';
 import { routeTable } from './route-table.js';
 import { ChatSessions } from './chat-sessions.js';
+import { LiveGateway } from './live/gateway.js';
+import { serveAsRequest } from './live/handshake.js';
+import { LiveDialer } from '../upstream/live-dial.js';
+import { ANSWER_LIMIT } from '../upstream/answer.js';
 import { InteractionLog } from '../log/interactions.js';
 import { MemorySessionStore } from '../state/memory-sessions.js';
 
@@ -61,10 +67,12 @@ export class Daemon {
   readonly #log: Logger;
   readonly #pools: UpstreamPools;
   readonly #app: App;
+  readonly #live: LiveGateway;
   readonly #server: Server;
   readonly #secrets: Secrets;
   readonly #imageFetcher: ImageFetcher | undefined;
   readonly #stateFile: StateFile | undefined;
+  readonly #affinity: MemoryAffinity;
   readonly #sessions: ChatSessions;
   readonly #interactions: InteractionLog;
 
@@ -87,7 +95,8 @@ export class Daemon {
         if (change.type === 'key-disabled') this.prober.confirm(change.keyId);
       },
     });
-    this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, this.rotator, log, now);
+    this.#affinity = new MemoryAffinity(now, () => this.#stateFile?.scheduleSave());
+    this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, { rotator: this.rotator, affinity: this.#affinity }, log, now);
     this.#stateFile?.load();
     this.#pools = new UpstreamPools(config);
     const dispatcher = new Dispatcher(
@@ -96,16 +105,19 @@ export class Daemon {
         random: options.random ?? Math.random,
         sleep: (ms, signal) => sleep(ms, undefined, { signal }),
         checkRelay: (relay) => this.prober.checkRelay(relay),
+        affinity: this.#affinity,
       },
       config,
     );
     this.prober = new RecoveryProber({ rotator: this.rotator, pools: this.#pools, secrets, now });
     const metrics = new Metrics();
+    const auth = new ClientAuth(config.proxyKeys);
     this.#app = new App({
-      routes: this.#routes(dispatcher, metrics, now), auth: new ClientAuth(config.proxyKeys), log, now, metrics,
+      routes: this.#routes(dispatcher, metrics, now), auth, log, now, metrics,
       bodyBudget: new BodyBudget(config.maxInflightBodyBytes),
       rateLimiter: config.rateLimit && new ClientRateLimiter(config.rateLimit),
     });
+    this.#live = this.#liveGateway(auth, metrics, now, options.random ?? Math.random);
     this.#server = createServer(
       {
         // Slow or oversized clients cannot hold the proxy (reference B.3).
@@ -118,12 +130,35 @@ export class Daemon {
       this.#app.listener,
     );
     this.#server.maxHeadersCount = 100;
+    this.#server.on('upgrade', this.#live.listener);
+  }
+
+  /** The Live API over WebSocket: its own dialer (no undici pool), the same rotator and keys. */
+  #liveGateway(auth: ClientAuth, metrics: Metrics, now: () => number, random: () => number): LiveGateway {
+    const config = this.#config;
+    const dialer = new LiveDialer(
+      {
+        rotator: this.rotator, now, random,
+        secrets: () => this.#secrets.values(),
+        sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+        checkRelay: (relay) => this.prober.checkRelay(relay),
+      },
+      // The handshake is one round trip: it gets the connect timeout, not the headers timeout.
+      { maxAttempts: config.maxAttempts, handshakeTimeoutMs: config.connectTimeoutMs, maxFrameBytes: ANSWER_LIMIT },
+    );
+    return new LiveGateway({
+      auth, dialer, log: this.#log, metrics, now, scrub: this.#scrub,
+      enabled: config.protocols.includes('gemini'),
+      maxFrameBytes: config.maxBodyBytes,
+      fallback: (req, socket) => serveAsRequest(req, socket, this.#app.listener),
+      tokenKey: (token) => this.#affinity.keyFor(token),
+    });
   }
 
   #routes(dispatcher: Dispatcher, metrics: Metrics, now: () => number): Route[] {
     const config = this.#config;
     return routeTable({
-      config, rotator: this.rotator, metrics, now,
+      config, rotator: this.rotator, metrics, now, affinity: this.#affinity, uploads: new UploadSessions(now),
       load: () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }),
       pipeline: {
         dispatcher, maxBodyBytes: config.maxBodyBytes, imageFetcher: this.#imageFetcher, scrub: this.#scrub,
@@ -182,15 +217,20 @@ export class Daemon {
   async shutdown(drainMs: number): Promise<void> {
     this.prober.stop();
     this.#app.startClosing();
+    this.#live.startClosing();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
     const inflight = this.#app.inflight;
     try {
-      await this.#app.whenIdle(AbortSignal.timeout(drainMs));
+      // Live sessions get the same drain as requests: one may be mid-turn.
+      const drain = AbortSignal.timeout(drainMs);
+      await Promise.all([this.#app.whenIdle(drain), this.#live.whenIdle(drain)]);
     } catch {
-      this.#log.warn({ inflight: this.#app.inflight }, 'drain timeout: cutting the requests still open');
+      this.#log.warn({ inflight: this.#app.inflight, liveSessions: this.#live.sessions }, 'drain timeout: cutting the requests still open');
       this.#app.abortAll();
     }
+    // Upgraded sockets hold the server open until they end.
+    await this.#live.closeAll();
     this.#server.closeAllConnections();
     await closed;
     await this.#pools.destroy();

@@ -4,6 +4,8 @@
  */
 
 import type { Config } from '../config/resolve.js';
+import type { ResourceAffinity } from '../state/affinity.js';
+import type { UploadSessions } from '../state/uploads.js';
 import type { Rotator } from '../upstream/rotator.js';
 import type { Metrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
@@ -17,10 +19,13 @@ import { openAiRoutes } from './routes/openai.js';
 import { opsRoutes } from './routes/ops.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session.js';
 import { simpleRoutes } from './routes/simple.js';
+import { uploadRoute } from './routes/uploads.js';
 
 export interface RouteTableParts {
   readonly config: Config;
   readonly rotator: Rotator;
+  readonly affinity: ResourceAffinity;
+  readonly uploads: UploadSessions;
   readonly metrics: Metrics;
   readonly load: () => { inflight: number; streamsOpen: number };
   readonly pipeline: PipelineDeps;
@@ -46,6 +51,11 @@ export function routeTable(parts: RouteTableParts): Route[] {
     // Ahead of the Gemini routes, which would take `/gemini/v1/…` for theirs.
     routes.push(...simpleRoutes({ ...pipeline, resolveModel, defaultModel }));
   }
-  if (served('gemini')) routes.push(geminiRoute({ dispatcher: pipeline.dispatcher, maxBodyBytes: config.maxBodyBytes, scrub: pipeline.scrub, resolveModel }));
+  if (served('gemini')) {
+    const { dispatcher, scrub } = pipeline;
+    const { maxBodyBytes, maxUploadBytes, publicUrl } = config;
+    routes.push(uploadRoute({ dispatcher, sessions: parts.uploads, affinity: parts.affinity, maxBodyBytes, maxUploadBytes, publicUrl }));
+    routes.push(geminiRoute({ dispatcher, maxBodyBytes, scrub, resolveModel, affinity: parts.affinity }));
+  }
   return routes;
 }

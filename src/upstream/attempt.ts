@@ -5,6 +5,7 @@
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 import { compiledFor, holdsSecretAnyCase, scrubCompiled, scrubSecret, type Compiled } from '../log/scrub.js';
@@ -30,7 +31,13 @@ export interface UpstreamRequest {
   /** Path and query after the relay's base path, starting with `/`; never holds a credential. */
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer | undefined;
+  /** A stream (an upload's bytes) can be sent once: such a request gets one attempt. */
+  readonly body: Buffer | Readable | undefined;
+  /**
+   * The key this request must use, whatever the affinity map says: an upload's chunks go with
+   * the key that started it.
+   */
+  readonly pin?: { readonly keyId: string; readonly resource: string };
   /**
    * What a 429 cools the key for: the model (`gemini-2.5-flash`), or for a call without one
    * its resource family (`files:*`). Quotas are per model; a family never cools generation.

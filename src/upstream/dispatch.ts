@@ -9,6 +9,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { readAnswer } from './answer.js';
 import { attempt, type AnswerCheck, type AttemptResult, type ByteBudget, type ResponseBody, type UpstreamRequest } from './attempt.js';
+import type { ResourceAffinity } from '../state/affinity.js';
+import { pinFor, type Pin } from './pin.js';
 import { classify, type Outcome, type Verdict, type VerdictName } from './policy.js';
 import type { UpstreamPools } from './pool.js';
 import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
@@ -28,10 +30,10 @@ export interface AttemptTrail {
   condemned?: true;
 }
 
-/** Committed: a 2xx whose body the caller streams to the client. */
-export type StreamResult = { kind: 'success'; status: number; headers: IncomingHttpHeaders; body: ResponseBody };
+/** Committed: a 2xx whose body the caller streams to the client; `keyId` answered it. */
+export type StreamResult = { kind: 'success'; status: number; headers: IncomingHttpHeaders; body: ResponseBody; keyId: string };
 /** A 2xx read whole and checked, for a request with `expect`. */
-export type JsonResult = { kind: 'json'; status: number; headers: IncomingHttpHeaders; value: unknown };
+export type JsonResult = { kind: 'json'; status: number; headers: IncomingHttpHeaders; value: unknown; keyId: string };
 /** Google's error answer, which goes to the client as it was sent (already read and scrubbed). */
 export type UpstreamAnswer = { kind: 'answer'; status: number; headers: IncomingHttpHeaders; body: Buffer };
 export type DispatchResult = StreamResult | JsonResult | UpstreamAnswer;
@@ -45,6 +47,8 @@ export interface DispatchDeps {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Checks a relay the policy is unsure of with a known-good call (the prober). */
   readonly checkRelay?: (relay: RelayRecord) => void;
+  /** Which key made each resource, so a request naming one goes out with that key. */
+  readonly affinity?: ResourceAffinity;
 }
 
 export interface DispatchLimits {
@@ -85,6 +89,13 @@ async function settle(result: Extract<AttemptResult, { ok: true }>, expect: Answ
   return read.ok ? { ok: true, status, headers, value: read.value } : { ok: false, outcome: { kind: 'bad-answer', code: read.code } };
 }
 
+/** The key that made a resource the request names is disabled or no longer listed. */
+function unavailable(pin: Pin | undefined): ProxyError {
+  const what = pin === undefined ? 'the resource' : `${pin.resource}, made with key ${pin.keyId},`;
+  return new ProxyError('GP_RESOURCE_KEY_UNAVAILABLE',
+    `${what} is served only to that key's project, and the key is disabled or no longer listed`);
+}
+
 export class Dispatcher {
   readonly #deps: DispatchDeps;
   readonly #limits: DispatchLimits;
@@ -108,8 +119,14 @@ export class Dispatcher {
     let triedKeys: Set<string> | undefined;
     let triedRelays: Set<string> | undefined;
     let last: Failure | undefined;
-    for (let count = 1; count <= this.#limits.maxAttempts; count++) {
-      const pick = rotator.pickKey(request.scope, triedKeys ?? NONE_TRIED);
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const pin = request.pin ?? pinFor(request.path, body, this.#deps.affinity);
+    // A streamed body is gone once sent: no second attempt could send it again.
+    const maxAttempts = request.body === undefined || body !== undefined ? this.#limits.maxAttempts : 1;
+    for (let count = 1; count <= maxAttempts; count++) {
+      const tried = triedKeys ?? NONE_TRIED;
+      const pick = pin === undefined ? rotator.pickKey(request.scope, tried) : rotator.pickPinned(pin.keyId, request.scope, tried);
+      if (!pick.ok && pick.why === 'unavailable') throw unavailable(pin);
       if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
       const relay = rotator.pickRelay(triedRelays ?? NONE_TRIED);
       if (relay === undefined) break;
@@ -120,7 +137,7 @@ export class Dispatcher {
       if (next === 'return') break;
       if (next === 'next-relay') (triedRelays ??= new Set()).add(relay.relay.id);
       else (triedKeys ??= new Set()).add(pick.record.key.id);
-      if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) {
+      if (next === 'next-key-after-backoff' && count < maxAttempts) {
         const delay = this.#backoff(count);
         if (Date.now() + delay >= deadlineAt) break;
         await this.#deps.sleep(delay, signal).catch(() => {
@@ -165,7 +182,8 @@ export class Dispatcher {
         rotator.recordSuccess(relay);
         trail.push({ ...entry, status: result.status, verdict: 'ok' });
         const { status, headers } = result;
-        return 'value' in result ? { kind: 'json', status, headers, value: result.value } : { kind: 'success', status, headers, body: result.body };
+        const keyId = key.key.id;
+        return 'value' in result ? { kind: 'json', status, headers, value: result.value, keyId } : { kind: 'success', status, headers, body: result.body, keyId };
       }
       return { kind: 'failure', failure: this.#fail(result, request, { key, relay }, { ...entry, trail }) };
     } catch (error) {

@@ -136,6 +136,19 @@ export class Rotator {
   }
 
   /**
+   * The one key a request about a resource must use (the key that made it): the key itself, or
+   * why it cannot serve now. `unavailable`: disabled, or no longer listed.
+   */
+  pickPinned(keyId: string, scope: string, tried: ReadonlySet<string>): KeyPick | { readonly ok: false; readonly why: 'unavailable' } {
+    const record = this.#keys.find((candidate) => candidate.key.id === keyId);
+    if (record === undefined || record.disabled) return { ok: false, why: 'unavailable' };
+    // Cooling first: a pinned request that just earned a 429 waits for this key, not another.
+    const until = this.coolingUntil(record, scope);
+    if (until > 0) return { ok: false, why: 'cooling', retryAtMs: until };
+    return tried.has(keyId) ? { ok: false, why: 'none' } : { ok: true, record };
+  }
+
+  /**
    * The next relay this request has not tried: a healthy one, round-robin; when none is
    * healthy, the one that recovers first, so a lone relay's hiccup never refuses everyone.
    */

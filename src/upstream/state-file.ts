@@ -1,6 +1,6 @@
 /**
- * @module Key state that survives a restart: cooling deadlines and disabled keys, by key id
- * (a hash prefix, never the key), written atomically (temporary file, then rename) at most once a
+ * @module Key state that survives a restart: cooling deadlines and disabled keys, and which key
+ * made each resource, all by key id (a hash prefix, never the key), written atomically (temporary file, then rename) at most once a
  * second, read once at start-up. A missing, corrupted or foreign file is ignored with a warning.
  */
 
@@ -9,6 +9,7 @@ import { open, rename } from 'node:fs/promises';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { isObject } from '../protocols/shared/json.js';
+import type { AffinityEntry, ResourceAffinity } from '../state/affinity.js';
 import type { Rotator, SavedKeyState } from './rotator.js';
 
 const FORMAT = 'gemini-proxy-state';
@@ -20,6 +21,18 @@ interface StateDocument {
   version: typeof VERSION;
   savedAt: string;
   keys: Record<string, SavedKeyState>;
+  /** Resource name → the key that made it; absent in files written before affinity existed. */
+  resources?: Record<string, AffinityEntry>;
+}
+
+/** What the state file holds: the rotator's key state and the affinity map. */
+export interface SavedState {
+  readonly rotator: Rotator;
+  readonly affinity: ResourceAffinity;
+}
+
+function validResource(value: unknown): value is AffinityEntry {
+  return isObject(value) && typeof value['keyId'] === 'string' && typeof value['untilMs'] === 'number';
 }
 
 function validEntry(value: unknown): value is SavedKeyState {
@@ -32,8 +45,10 @@ function validEntry(value: unknown): value is SavedKeyState {
   return disabledOk && coolingOk;
 }
 
-/** The keys of a state document, or a reason it is not one of ours. */
-export function parseStateDocument(text: string): { keys: Record<string, SavedKeyState> } | { problem: string } {
+type Parsed = { keys: Record<string, SavedKeyState>; resources: Record<string, AffinityEntry> };
+
+/** The keys and resources of a state document, or a reason it is not one of ours. */
+export function parseStateDocument(text: string): Parsed | { problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -45,21 +60,23 @@ export function parseStateDocument(text: string): { keys: Record<string, SavedKe
   }
   const keys = value['keys'];
   if (!Object.values(keys).every(validEntry)) return { problem: 'a key entry is malformed' };
-  return { keys: keys as Record<string, SavedKeyState> };
+  const resources = value['resources'] ?? {};
+  if (!isObject(resources) || !Object.values(resources).every(validResource)) return { problem: 'a resource entry is malformed' };
+  return { keys: keys as Record<string, SavedKeyState>, resources: resources as Record<string, AffinityEntry> };
 }
 
 export class StateFile {
   readonly #path: string;
-  readonly #rotator: Rotator;
+  readonly #state: SavedState;
   readonly #log: Logger;
   readonly #now: () => number;
   #lastSave = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(path: string, rotator: Rotator, log: Logger, now: () => number) {
+  constructor(path: string, state: SavedState, log: Logger, now: () => number) {
     this.#path = path;
-    this.#rotator = rotator;
+    this.#state = state;
     this.#log = log;
     this.#now = now;
   }
@@ -79,8 +96,9 @@ export class StateFile {
       this.#log.warn({ event: 'state-ignored', file: this.#path, problem: parsed.problem }, 'state file ignored');
       return;
     }
-    const restored = this.#rotator.importState(parsed.keys);
-    this.#log.info({ event: 'state-loaded', file: this.#path, keys: restored }, 'key state restored');
+    const restored = this.#state.rotator.importState(parsed.keys);
+    const resources = this.#state.affinity.importEntries(parsed.resources);
+    this.#log.info({ event: 'state-loaded', file: this.#path, keys: restored, resources }, 'key state restored');
   }
 
   /** Asks for a save; saves happen at most once a second, the last state always included. */
@@ -107,7 +125,8 @@ export class StateFile {
   async #save(): Promise<void> {
     this.#lastSave = this.#now();
     const document: StateDocument = {
-      format: FORMAT, version: VERSION, savedAt: new Date(this.#lastSave).toISOString(), keys: this.#rotator.exportState(),
+      format: FORMAT, version: VERSION, savedAt: new Date(this.#lastSave).toISOString(), keys: this.#state.rotator.exportState(),
+      resources: this.#state.affinity.exportEntries(),
     };
     // One fixed temporary name, so a crash between write and rename leaves no litter behind.
     const temporary = `${this.#path}.tmp`;

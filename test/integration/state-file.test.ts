@@ -51,6 +51,7 @@ describe('--state-file', () => {
         [keyId(DEAD)]: { disabled: { reason: 'API_KEY_INVALID', sinceMs: NOW } },
         [keyId(COOL)]: { cooling: { 'gemini-2.5-flash': NOW + 120_000 } },
       },
+      resources: {},
     });
 
     proxy = await start(NOW + 60_000);

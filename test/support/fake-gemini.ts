@@ -19,6 +19,8 @@ export interface Recorded {
   readonly key: string | undefined;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** The body's bytes as received (uploads are binary). */
+  readonly rawBody: Buffer;
   /** Resolves when the response is over, finished or cut. */
   readonly closed: Promise<void>;
   /** True once the connection closed before the response finished (the proxy went away). */
@@ -105,6 +107,7 @@ export class FakeGemini {
       key: typeof key === 'string' ? key : undefined,
       headers,
       body: body.toString('utf8'),
+      rawBody: body,
       closed: new Promise<void>((resolve) => {
         markClosed = resolve;
       }),

@@ -109,10 +109,18 @@ describe('contentParts: audio and files', () => {
       .toStrictEqual([{ inlineData: { mimeType: 'application/pdf', data: PDF } }]);
   });
 
-  it('a file by file_id → 400 saying ids are not supported', () => {
+  it('a file by an OpenAI file_id → 400 saying only Gemini files are known', () => {
     const error = proxyErrorOf(() => contentParts([{ type: 'file', file: { file_id: 'file-abc' } }], AT));
-    expect([error.status, error.param]).toEqual([400, `${AT}[0].file`]);
-    expect(error.message).toContain('file ids are not supported');
+    expect([error.status, error.param]).toEqual([400, `${AT}[0].file.file_id`]);
+    expect(error.message).toContain('must name a file uploaded to Gemini');
+  });
+
+  it.each([
+    ['files/abc123', 'https://generativelanguage.googleapis.com/v1beta/files/abc123'],
+    ['https://generativelanguage.googleapis.com/v1beta/files/abc123', 'https://generativelanguage.googleapis.com/v1beta/files/abc123'],
+    ['http://127.0.0.1:8000/v1beta/files/x-1', 'http://127.0.0.1:8000/v1beta/files/x-1'],
+  ])('a file by the Gemini file id %s → fileData %s', (fileId, fileUri) => {
+    expect(contentParts([{ type: 'file', file: { file_id: fileId } }], AT)).toStrictEqual([{ fileData: { fileUri } }]);
   });
 
   it('a file whose file_data is not a data URL → 400 naming file_data', () => {

@@ -137,6 +137,8 @@ describe('defaultSettings', () => {
       keepaliveIntervalMs: 15_000,
       maxBodyBytes: 20 * 1024 * 1024,
       maxInflightBodyBytes: 256 * 1024 * 1024,
+      maxUploadBytes: 2 * 1024 ** 3,
+      publicUrl: '',
       rateLimit: undefined,
       probeIntervalMs: 3_600_000,
       drainTimeoutMs: 25_000,

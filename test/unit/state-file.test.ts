@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Rotator, SavedKeyState } from '../../src/upstream/rotator.js';
+import { MemoryAffinity } from '../../src/state/affinity.js';
 import { StateFile, parseStateDocument } from '../../src/upstream/state-file.js';
 
 describe('StateFile.scheduleSave', () => {
@@ -28,7 +29,7 @@ describe('StateFile.scheduleSave', () => {
 
   it('saves once for a burst of changes, then not again within a second, and the last state wins', async () => {
     const file = join(dir, 'state.json');
-    const writer = new StateFile(file, rotator, pino({ level: 'silent' }), () => now);
+    const writer = new StateFile(file, { rotator, affinity: new MemoryAffinity(() => now) }, pino({ level: 'silent' }), () => now);
     state = { key_1: { disabled: { reason: 'A', sinceMs: 1 } } };
     for (let i = 0; i < 10; i++) writer.scheduleSave();
     vi.advanceTimersByTime(0);
@@ -44,15 +45,15 @@ describe('StateFile.scheduleSave', () => {
     vi.advanceTimersByTime(1);
     await writer.flush();
     expect(exports).toBe(2);
-    expect(parseStateDocument(readFileSync(file, 'utf8'))).toEqual({ keys: state });
+    expect(parseStateDocument(readFileSync(file, 'utf8'))).toEqual({ keys: state, resources: {} });
   });
 
   it('flush writes a pending save at once (shutdown)', async () => {
     const file = join(dir, 'state.json');
-    const writer = new StateFile(file, rotator, pino({ level: 'silent' }), () => now);
+    const writer = new StateFile(file, { rotator, affinity: new MemoryAffinity(() => now) }, pino({ level: 'silent' }), () => now);
     state = { key_3: { disabled: { reason: 'B', sinceMs: 2 } } };
     writer.scheduleSave();
     await writer.flush();
-    expect(parseStateDocument(readFileSync(file, 'utf8'))).toEqual({ keys: state });
+    expect(parseStateDocument(readFileSync(file, 'utf8'))).toEqual({ keys: state, resources: {} });
   });
 });

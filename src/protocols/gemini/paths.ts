@@ -8,6 +8,7 @@ import { ProxyError } from '../../errors.js';
 import type { ModelResolver } from '../shared/model-name.js';
 
 const GEMINI_PREFIX = '/gemini';
+const DOWNLOAD_PREFIX = '/download';
 const VERSIONS = new Set(['v1', 'v1beta', 'v1alpha']);
 
 /** The resource collections of the Gemini API (wire-formats §1.2). */
@@ -22,6 +23,7 @@ const COLLECTIONS = new Set([
   'fileSearchStores',
   'generatedFiles',
   'interactions',
+  'auth_tokens',
 ]);
 
 /** Path characters Gemini resource names and verbs use; `%` is out so nothing decodes later. */
@@ -66,7 +68,7 @@ export interface GeminiTarget {
 }
 
 /** `/v1/`, `/v1beta/`, `/v1alpha/`, with or without the `/gemini` prefix (no allocation: it runs per request). */
-const GEMINI_NAMESPACE = /^(?:\/gemini)?\/v1(?:beta|alpha)?(?:\/|$)/;
+const GEMINI_NAMESPACE = /^(?:\/gemini)?(?:\/download)?\/v1(?:beta|alpha)?(?:\/|$)/;
 
 /** Whether `pathname` is in the Gemini namespace at all (so errors take Gemini's shape). */
 export function isGeminiPath(pathname: string): boolean {
@@ -147,7 +149,10 @@ const asNamed: ModelResolver = (name) => name;
  * Throws GP_BAD_PATH or GP_NOT_FOUND.
  */
 export function geminiTarget(pathname: string, search: URLSearchParams, resolve: ModelResolver = asNamed): GeminiTarget {
-  const path = pathname.startsWith(`${GEMINI_PREFIX}/`) ? pathname.slice(GEMINI_PREFIX.length) : pathname;
+  const full = pathname.startsWith(`${GEMINI_PREFIX}/`) ? pathname.slice(GEMINI_PREFIX.length) : pathname;
+  // Generated files' bytes (`/download/v1beta/files/x:download?alt=media`) sit beside the API.
+  const download = full.startsWith(`${DOWNLOAD_PREFIX}/`) ? DOWNLOAD_PREFIX : '';
+  const path = full.slice(download.length);
   if (!SAFE_PATH.test(path)) throw new ProxyError('GP_BAD_PATH', 'the path holds characters Gemini paths never use');
   const [, version = '', ...segments] = path.split('/');
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
@@ -162,5 +167,44 @@ export function geminiTarget(pathname: string, search: URLSearchParams, resolve:
   const queryText = cleanQuery(search);
   const target = modelOf(resolved);
   const requestedModel = resolved === segments ? target.model : modelOf(segments).model;
-  return { upstreamPath: queryText ? `${upstream}?${queryText}` : upstream, requestedModel, ...target };
+  const upstreamPath = `${download}${upstream}${queryText ? `?${queryText}` : ''}`;
+  return { upstreamPath, requestedModel, ...target };
+}
+
+/** Upload endpoints: files, and a file search store's (which belongs to the key that made it). */
+const UPLOAD_PATH = /^(\/gemini)?\/upload(\/v1(?:beta|alpha)?\/(?:files|fileSearchStores\/[A-Za-z0-9_-]{1,128}:uploadToFileSearchStore))$/;
+
+export interface UploadTarget {
+  /** `/gemini` when the client used that prefix, else ''. */
+  readonly prefix: string;
+  /** The API path after `/upload` (`/v1beta/files`), for resource lookups. */
+  readonly apiPath: string;
+  /** Path and query to send upstream, the client's credentials removed. */
+  readonly upstreamPath: string;
+}
+
+/** The upload endpoint a client path names, or undefined when it is none. */
+export function uploadTarget(pathname: string, search: URLSearchParams): UploadTarget | undefined {
+  const match = UPLOAD_PATH.exec(pathname);
+  if (match === null) return undefined;
+  const [, prefix = '', apiPath = ''] = match;
+  const query = cleanQuery(search);
+  return { prefix, apiPath, upstreamPath: `/upload${apiPath}${query ? `?${query}` : ''}` };
+}
+
+/**
+ * Google's upload URL (`https://…/upload/v1beta/files?upload_id=…&upload_protocol=resumable`) →
+ * the path and query to send after a relay's base path, any key Google echoed removed; undefined
+ * when it is not an upload URL.
+ */
+export function upstreamUploadPath(uploadUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uploadUrl);
+  } catch {
+    return undefined;
+  }
+  if (!/^\/upload\/v1(?:beta|alpha)?\//.test(url.pathname) || !SAFE_PATH.test(url.pathname)) return undefined;
+  const query = cleanQuery(url.searchParams);
+  return query ? `${url.pathname}?${query}` : url.pathname;
 }

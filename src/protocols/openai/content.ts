@@ -4,22 +4,11 @@
  */
 
 import type { Part } from '../gemini/types.js';
-import { imageMimeType, isBase64, type ImageLink } from '../shared/media.js';
+import { geminiFilePart, imageMimeType, isBase64, parseDataUrl, type ImageLink } from '../shared/media.js';
 import { badRequest, isObject, readString } from '../shared/read.js';
 
-const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)((?:;[^,;]*)*);base64,/i;
-interface DataUrl {
-  mimeType: string;
-  data: string;
-}
-
-function parseDataUrl(url: string, param: string): DataUrl {
-  const match = DATA_URL.exec(url);
-  if (!match?.[1]) throw badRequest(param, `${param} must be a base64 data: URL`);
-  const data = url.slice(match[0].length);
-  if (!isBase64(data)) throw badRequest(param, `${param} is not valid base64`);
-  return { mimeType: match[1].toLowerCase(), data };
-}
+/** A file id the proxy can use: a file uploaded to Gemini through it, by name or URI. */
+export const NO_FILE_IDS = 'file_id must name a file uploaded to Gemini (files/… or its URI); the proxy keeps no files of its own: send other content inline';
 
 function imagePart(value: unknown, param: string, links: ImageLink[] | undefined): Part {
   const where = isObject(value) ? `${param}.url` : param;
@@ -52,8 +41,14 @@ function audioPart(value: unknown, param: string): Part {
 }
 
 function filePart(value: unknown, param: string): Part {
+  const fileId = isObject(value) ? readString(value['file_id'], `${param}.file_id`) : undefined;
+  if (fileId !== undefined) {
+    const part = geminiFilePart(fileId);
+    if (part === undefined) throw badRequest(`${param}.file_id`, NO_FILE_IDS);
+    return part;
+  }
   const fileData = isObject(value) ? readString(value['file_data'], `${param}.file_data`) : undefined;
-  if (!fileData) throw badRequest(param, `${param}.file_data (a base64 data: URL) is required; file ids are not supported`);
+  if (!fileData) throw badRequest(param, `${param}.file_data (a base64 data: URL) or a Gemini file_id is required`);
   return { inlineData: parseDataUrl(fileData, `${param}.file_data`) };
 }
 

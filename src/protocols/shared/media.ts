@@ -61,3 +61,36 @@ export function base64Image(value: unknown, param: string): Part {
   if (mimeType === undefined) throw badRequest(param, `${param} does not hold an image (png, jpeg, gif, webp, heic or heif)`);
   return { inlineData: { mimeType, data } };
 }
+
+/**
+ * A `data:<type>[;…];base64,<data>` URL split without a pattern over the whole header (one that
+ * backtracks over user input is a denial of service waiting to happen); a 400 naming `param`
+ * when it is not one, or its data is not base64.
+ */
+export function parseDataUrl(url: string, param: string): { mimeType: string; data: string } {
+  const comma = url.indexOf(',');
+  const header = comma === -1 || !/^data:/i.test(url) ? [] : url.slice('data:'.length, comma).split(';');
+  const mimeType = header[0] ?? '';
+  if (header.at(-1)?.toLowerCase() !== 'base64' || !/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/i.test(mimeType)) {
+    throw badRequest(param, `${param} must be a base64 data: URL (such as data:application/pdf;base64,…)`);
+  }
+  const data = url.slice(comma + 1);
+  if (!isBase64(data)) throw badRequest(param, `${param} is not valid base64`);
+  return { mimeType: mimeType.toLowerCase(), data };
+}
+
+/** A Gemini file by name (`files/abc`) or URI (`https://…/v1beta/files/abc`), as a file id may name one. */
+const GEMINI_FILE = /^(?:https?:\/\/[^/\s]+\/v1(?:beta|alpha)?\/)?(files\/[a-z0-9_-]{1,128})$/i;
+
+/** Where Google serves the files a bare name (`files/abc`) stands for. */
+const GEMINI_FILES_BASE = 'https://generativelanguage.googleapis.com/v1beta/';
+
+/**
+ * A part naming a file uploaded to Gemini (the Files API, through the proxy), from a client's
+ * file id; undefined when the id names no Gemini file. Its key affinity applies like any file URI.
+ */
+export function geminiFilePart(fileId: string): Part | undefined {
+  const match = GEMINI_FILE.exec(fileId);
+  if (match?.[1] === undefined) return undefined;
+  return { fileData: { fileUri: fileId.includes('://') ? fileId : `${GEMINI_FILES_BASE}${match[1]}` } };
+}

@@ -5,14 +5,16 @@
  * - `input_text` and `output_text` as text, in every role (clients mix them up; the text is the
  *   same); an assistant's `refusal` as its text. Empty text is no part.
  * - `input_image`: a base64 `data:` URL inline, its type read from the bytes; an http(s) URL
- *   only when fetching is on (the route fills the part), else a 400; `file_id` is a 400 (the
- *   proxy stores no files). `detail` is ignored.
- * - `input_file`: `file_data` as a base64 `data:` URL inline, with the type it declares;
- *   `file_id` and `file_url` are a 400.
+ *   only when fetching is on (the route fills the part), else a 400; a `file_id` as `input_file`'s.
+ *   `detail` is ignored.
+ * - `input_file`: `file_data` as a base64 `data:` URL inline, with the type it declares, or a
+ *   `file_id` naming a file uploaded to Gemini (`files/…` or its URI) as a file part; any other
+ *   `file_id`, and `file_url`, are a 400.
  */
 
 import type { Part } from '../../gemini/types.js';
-import { base64Image, isBase64, type ImageLink } from '../../shared/media.js';
+import { base64Image, geminiFilePart, parseDataUrl, type ImageLink } from '../../shared/media.js';
+import { NO_FILE_IDS } from '../content.js';
 import { badRequest, isObject, readString, type Json } from '../../shared/read.js';
 
 /** Where http(s) image links go when fetching is on; undefined refuses them. */
@@ -22,7 +24,6 @@ type PartReader = (part: Json, param: string, links: ImageLinks) => Part[];
 /** Part readers by `type`. */
 export type PartTable = Readonly<Record<string, PartReader>>;
 
-const NO_FILE_IDS = 'file ids are not supported: the proxy stores no files; send the content inline';
 
 /** A string as a text part; empty text is no part. */
 function plainText(value: unknown, param: string): Part[] {
@@ -33,8 +34,18 @@ function plainText(value: unknown, param: string): Part[] {
 const textPart: PartReader = (part, param) => plainText(part['text'], `${param}.text`);
 const refusalPart: PartReader = (part, param) => plainText(part['refusal'], `${param}.refusal`);
 
+/** A `file_id` naming a Gemini file as a file part; any other is a 400. */
+function fileIdPart(part: Json, param: string): Part[] | undefined {
+  const fileId = readString(part['file_id'], `${param}.file_id`);
+  if (fileId === undefined) return undefined;
+  const file = geminiFilePart(fileId);
+  if (file === undefined) throw badRequest(`${param}.file_id`, NO_FILE_IDS);
+  return [file];
+}
+
 function imagePart(part: Json, param: string, links: ImageLinks): Part[] {
-  if (part['file_id'] !== undefined && part['file_id'] !== null) throw badRequest(`${param}.file_id`, NO_FILE_IDS);
+  const byId = fileIdPart(part, param);
+  if (byId !== undefined) return byId;
   const where = `${param}.image_url`;
   const url = readString(part['image_url'], where) ?? '';
   if (/^https?:\/\//i.test(url)) {
@@ -49,29 +60,14 @@ function imagePart(part: Json, param: string, links: ImageLinks): Part[] {
   return [base64Image(url, where)];
 }
 
-/**
- * A `data:<type>[;…];base64,<data>` URL split without a pattern over the whole header (one that
- * backtracks over user input is a denial of service waiting to happen); undefined when not one.
- */
-function splitDataUrl(url: string): { mimeType: string; data: string } | undefined {
-  const comma = url.indexOf(',');
-  if (!/^data:/i.test(url) || comma === -1) return undefined;
-  const header = url.slice('data:'.length, comma).split(';');
-  const mimeType = header[0] ?? '';
-  if (header.at(-1)?.toLowerCase() !== 'base64' || !/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/i.test(mimeType)) return undefined;
-  return { mimeType: mimeType.toLowerCase(), data: url.slice(comma + 1) };
-}
-
 function filePart(part: Json, param: string): Part[] {
-  if (part['file_id'] !== undefined && part['file_id'] !== null) throw badRequest(`${param}.file_id`, NO_FILE_IDS);
+  const byId = fileIdPart(part, param);
+  if (byId !== undefined) return byId;
   if (part['file_url'] !== undefined && part['file_url'] !== null) {
     throw badRequest(`${param}.file_url`, 'file URLs are not fetched by this proxy; send file_data (a base64 data: URL)');
   }
   const where = `${param}.file_data`;
-  const inline = splitDataUrl(readString(part['file_data'], where) ?? '');
-  if (inline === undefined) throw badRequest(where, `${where} (a base64 data: URL such as data:application/pdf;base64,…) is required`);
-  if (!isBase64(inline.data)) throw badRequest(where, `${where} is not valid base64`);
-  return [{ inlineData: inline }];
+  return [{ inlineData: parseDataUrl(readString(part['file_data'], where) ?? '', where) }];
 }
 
 const TEXT_PARTS: PartTable = { input_text: textPart, output_text: textPart };

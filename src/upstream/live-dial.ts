@@ -1,0 +1,271 @@
+/**
+ * @module Opening the Live API's upstream WebSocket. A key and a relay are picked through the
+ * rotator, the key goes only in the `x-goog-api-key` header, and a handshake refused for a key's
+ * reason (a 401, 403 or 429 answer to the upgrade) is judged by the error policy and tried again
+ * with another key. Nothing is tried again once a socket is open: the session is that key's.
+ */
+
+import type { IncomingMessage } from 'node:http';
+import { WebSocket } from 'ws';
+import { ProxyError } from '../errors.js';
+import { scrubSecret, scrubSecrets } from '../log/scrub.js';
+import { googleAnswerError } from '../protocols/gemini/google-error.js';
+import { failureCode } from './attempt.js';
+import type { AttemptTrail } from './dispatch.js';
+import { classify, type Outcome, type Verdict } from './policy.js';
+import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
+
+/** A refused handshake's body is read up to this size, like any error body. */
+const REFUSAL_BODY_LIMIT = 64 * 1024;
+/** The dispatcher's back-off after a 5xx, so both transports wait alike. */
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 2_000;
+
+export interface LiveDialDeps {
+  readonly rotator: Rotator;
+  /** Every secret known now, to scrub a refusal's body. */
+  readonly secrets: () => ReadonlySet<string>;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Checks a relay the policy is unsure of with a known-good call (the prober). */
+  readonly checkRelay?: (relay: RelayRecord) => void;
+}
+
+export interface LiveDialLimits {
+  readonly maxAttempts: number;
+  /** Time for one opening handshake: connection, TLS and the 101 answer. */
+  readonly handshakeTimeoutMs: number;
+  /** The largest message accepted from upstream. */
+  readonly maxFrameBytes: number;
+}
+
+export interface LiveDialRequest {
+  /** Path after the relay's base path; never holds a key (only an ephemeral token's `access_token`). */
+  readonly path: string;
+  /** The client's headers that may go upstream (src/server/headers.ts). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The subprotocols the client offered, offered upstream in turn. */
+  readonly protocols: readonly string[];
+  /** What a 429 cools the key for. */
+  readonly scope: string;
+  /**
+   * The one key the session must use (key affinity: a token or resource that only its key's
+   * project knows); any key when absent.
+   */
+  readonly pinnedKeyId?: string | undefined;
+}
+
+export type LiveDialResult =
+  | { readonly kind: 'open'; readonly socket: WebSocket; readonly keyId: string; readonly relayId: string }
+  /** Google's own refusal of the handshake, for the client as Google sent it (scrubbed). */
+  | { readonly kind: 'answer'; readonly status: number; readonly body: Buffer };
+
+type Handshake =
+  | { readonly ok: true; readonly socket: WebSocket }
+  | { readonly ok: false; readonly outcome: Outcome; readonly answer?: { status: number; body: Buffer } };
+
+interface Failure {
+  readonly verdict: Verdict;
+  /** Google's error answer; undefined for a network failure or a relay's bare page. */
+  readonly answer: { status: number; body: Buffer } | undefined;
+  readonly bareStatus: number | undefined;
+}
+
+const NONE_TRIED: ReadonlySet<string> = new Set();
+
+/** Everything one handshake needs besides its URL. */
+interface HandshakeTarget {
+  readonly request: LiveDialRequest;
+  readonly secret: string;
+  readonly limits: LiveDialLimits;
+  /** The client's: aborted when it leaves. */
+  readonly signal: AbortSignal;
+  /** Removes every secret from a refusal's body. */
+  readonly scrub: (text: string) => string;
+}
+
+/** `http://host:port` → `ws://host:port`, `https:` → `wss:`. */
+function websocketOrigin(origin: string): string {
+  return origin.replace(/^http/, 'ws');
+}
+
+async function readRefusal(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= REFUSAL_BODY_LIMIT) break; // the socket is terminated right after
+    }
+  } catch {
+    // A body cut short still says what it said so far.
+  }
+  return Buffer.concat(chunks).subarray(0, REFUSAL_BODY_LIMIT);
+}
+
+/**
+ * One opening handshake. Resolves with the open socket or the failure's outcome; rejects only
+ * when `signal` (the client's) aborts it. The socket keeps an `error` listener for life: ws
+ * emits `error` before `close`, and an unheard one would end the process.
+ */
+function handshake(url: string, target: HandshakeTarget): Promise<Handshake> {
+  const { request, secret, limits, signal, scrub } = target;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, [...request.protocols], {
+      headers: { ...request.headers, 'x-goog-api-key': secret },
+      // No compression: a small deflated frame can inflate to a huge one (and ws's zlib use costs memory).
+      perMessageDeflate: false,
+      followRedirects: false,
+      maxPayload: limits.maxFrameBytes,
+    });
+    socket.on('error', () => undefined);
+    let settled = false;
+    const settle = (result: Handshake | { aborted: unknown }): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if ('aborted' in result) {
+        socket.terminate();
+        reject(result.aborted);
+        return;
+      }
+      if (!result.ok) socket.terminate();
+      resolve(result);
+    };
+    const onAbort = (): void => settle({ aborted: signal.reason });
+    // Own timer rather than ws's handshakeTimeout, whose error carries only a message.
+    const timer = setTimeout(() => settle({ ok: false, outcome: { kind: 'network', code: 'HANDSHAKE_TIMEOUT' } }), limits.handshakeTimeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('open', () => {
+      // Nothing reads its messages until the relay listens: a frame that came with the 101
+      // would be emitted to no one.
+      socket.pause();
+      settle({ ok: true, socket });
+    });
+    socket.once('error', (error) => settle({ ok: false, outcome: { kind: 'network', code: failureCode(error) } }));
+    socket.once('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      void readRefusal(res).then((raw) => {
+        const text = scrub(raw.toString('utf8'));
+        settle({ ok: false, outcome: { kind: 'response', status, error: googleAnswerError(text, status) }, answer: { status, body: Buffer.from(text) } });
+      });
+    });
+  });
+}
+
+export class LiveDialer {
+  readonly #deps: LiveDialDeps;
+  readonly #limits: LiveDialLimits;
+
+  constructor(deps: LiveDialDeps, limits: LiveDialLimits) {
+    this.#deps = deps;
+    this.#limits = limits;
+  }
+
+  /**
+   * Opens the upstream socket, trying keys and relays as the dispatcher does, until one opens,
+   * the policy says to return, or keys or attempts run out. `trail` gets one entry per attempt.
+   * Throws a ProxyError for the proxy's own refusal, or the signal's reason.
+   */
+  async dial(request: LiveDialRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<LiveDialResult> {
+    const { rotator } = this.#deps;
+    let triedKeys: Set<string> | undefined;
+    let triedRelays: Set<string> | undefined;
+    let last: Failure | undefined;
+    for (let count = 1; count <= this.#limits.maxAttempts; count++) {
+      signal.throwIfAborted(); // the client left: no (further) attempt
+      const tried = triedKeys ?? NONE_TRIED;
+      const { pinnedKeyId } = request;
+      const pick = pinnedKeyId === undefined ? rotator.pickKey(request.scope, tried) : rotator.pickPinned(pinnedKeyId, request.scope, tried);
+      if (!pick.ok && pick.why === 'unavailable') throw new ProxyError('GP_RESOURCE_KEY_UNAVAILABLE');
+      if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
+      const relay = rotator.pickRelay(triedRelays ?? NONE_TRIED);
+      if (relay === undefined) break;
+      const result = await this.#attempt(request, pick.record, relay, signal, trail);
+      if ('kind' in result) return result;
+      last = result;
+      const { next } = last.verdict;
+      if (next === 'return') break;
+      if (next === 'next-relay') (triedRelays ??= new Set()).add(relay.relay.id);
+      else (triedKeys ??= new Set()).add(pick.record.key.id);
+      if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) await this.#backoff(count, signal);
+    }
+    return this.#giveUp(request, last, undefined);
+  }
+
+  async #attempt(request: LiveDialRequest, key: KeyRecord, relay: RelayRecord, signal: AbortSignal, trail: AttemptTrail[]): Promise<LiveDialResult | Failure> {
+    const { rotator, now } = this.#deps;
+    const started = now();
+    const entry = { key: key.key.id, relay: relay.relay.id };
+    rotator.recordAttempt(key, relay);
+    const url = websocketOrigin(relay.relay.origin) + relay.relay.basePath + request.path;
+    let result: Handshake;
+    try {
+      const secret = key.key.secret;
+      result = await handshake(url, { request, secret, limits: this.#limits, signal, scrub: (text) => this.#scrub(text, secret) });
+    } catch (error) {
+      trail.push({ ...entry, code: 'ABORTED', verdict: 'aborted', ms: now() - started });
+      throw error;
+    }
+    if (result.ok) {
+      rotator.recordSuccess(relay);
+      trail.push({ ...entry, status: 101, verdict: 'ok', ms: now() - started });
+      return { kind: 'open', socket: result.socket, keyId: key.key.id, relayId: relay.relay.id };
+    }
+    const { outcome } = result;
+    const verdict = this.#judge(outcome, trail);
+    rotator.apply(verdict, key, relay, request.scope);
+    if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
+    const status = outcome.kind === 'response' ? outcome.status : undefined;
+    const condemned = verdict.oncePerRequest === true && verdict.key !== 'keep';
+    trail.push({
+      ...entry, ...(status && { status }), ...(outcome.kind !== 'response' && { code: outcome.code }),
+      verdict: verdict.name, ms: now() - started, ...(condemned && { condemned }),
+    });
+    const google = outcome.kind === 'response' && outcome.error !== undefined;
+    return { verdict, answer: google ? result.answer : undefined, bareStatus: google ? undefined : status };
+  }
+
+  /** The dispatcher's rule: one session condemns at most one key on an answer it may have caused. */
+  #judge(outcome: Outcome, trail: readonly AttemptTrail[]): Verdict {
+    // The path is the client's choice of version and RPC: a bare 404 is that path's, not the relay's.
+    const verdict = classify(outcome, { clientPath: true }, this.#deps.now());
+    if (verdict.oncePerRequest !== true || !trail.some((entry) => entry.condemned === true)) return verdict;
+    return { ...verdict, key: 'keep', ...(verdict.key === 'cool' && { next: 'return' as const }) };
+  }
+
+  async #backoff(count: number, signal: AbortSignal): Promise<void> {
+    const delay = Math.floor(this.#deps.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (count - 1)));
+    await this.#deps.sleep(delay, signal).catch(() => {
+      throw signal.reason; // the client left during the back-off: no further attempt
+    });
+  }
+
+  /** Every known secret, and the attempt's own key even if a reload dropped it meanwhile. */
+  #scrub(text: string, secret: string): string {
+    const secrets = this.#deps.secrets();
+    const clean = scrubSecrets(text, secrets);
+    return secrets.has(secret) ? clean : scrubSecret(clean, secret);
+  }
+
+  /** The dispatcher's answers when no key will be tried again (see Dispatcher#giveUp). */
+  #giveUp(request: LiveDialRequest, last: Failure | undefined, coolingUntil: number | undefined): LiveDialResult {
+    const verdict = last?.verdict.name;
+    if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
+    if (verdict === 'rate-limited' || (coolingUntil !== undefined && (verdict === undefined || verdict === 'key-invalid'))) {
+      const retryAt = coolingUntil ?? this.#deps.rotator.retryAt(request.scope);
+      const seconds = Math.max(1, Math.ceil((retryAt - this.#deps.now()) / 1000));
+      throw new ProxyError('GP_KEYS_COOLING', undefined, { retryAfterSeconds: seconds });
+    }
+    if (last?.bareStatus !== undefined) {
+      throw new ProxyError(last.bareStatus === 404 ? 'GP_UPSTREAM_NOT_FOUND' : 'GP_UPSTREAM_REJECTED',
+        `the upstream answered the upgrade ${last.bareStatus} without an API error`);
+    }
+    if (verdict === undefined || verdict === 'key-invalid' || last?.answer === undefined) throw new ProxyError('GP_NO_KEY_AVAILABLE');
+    if (last.answer.status === 401) throw new ProxyError('GP_UPSTREAM_AUTH');
+    return { kind: 'answer', ...last.answer };
+  }
+}
