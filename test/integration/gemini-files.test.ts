@@ -63,10 +63,20 @@ describe('uploads and key affinity, through @google/genai', () => {
       const answer = await ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [{ fileData: { fileUri: fileUri(file), mimeType: 'application/octet-stream' } }, { text: 'read it' }] }] });
       expect(answer.text).toContain(file.name);
     }
-    await ai().files.delete({ name: file.name ?? '' });
+    // Every call about the file went with its key; then the list (not pinned) and the delete.
     const used = h.upstream.requests.filter((request) => request.key !== undefined).map((request) => fake.projectOf(request.key ?? ''));
     expect(new Set(used)).toEqual(new Set([owner]));
-    expect(h.proxy.logs.events('request').some((line) => line['status'] === 403)).toBe(false);
+    const statuses = h.proxy.logs.lines.filter((line) => line.msg === 'request').map((line) => line['status']);
+    expect(statuses.length).toBeGreaterThan(6);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    const listed = await ai().files.list({ config: { pageSize: 10 } });
+    const names: string[] = [];
+    for await (const item of listed) names.push(item.name ?? '');
+    expect(names.every((name) => fake.ownerOf(name) !== undefined)).toBe(true);
+    await ai().files.delete({ name: file.name ?? '' });
+    expect(await rejection(ai().files.get({ name: file.name ?? '' }))).toMatchObject({ status: 403 });
+    const seen = JSON.stringify([h.proxy.logs.raw, names]);
+    for (const key of KEYS) expect(seen).not.toContain(key);
   });
 
   it('hands out its own upload URL: an opaque id, never a key or Google\'s upload id', async () => {
@@ -120,6 +130,18 @@ describe('uploads and key affinity, through @google/genai', () => {
     for (let i = 0; i < 3; i++) expect((await ai().batches.get({ name: batch.name ?? '' })).name).toBe(batch.name);
     const download = await rawRequest(h.proxy.url, { method: 'GET', path: `/download/v1beta/${file.name ?? ''}:download?alt=media`, headers: { 'x-goog-api-key': TOKEN } });
     expect(download.status).toBe(200);
+  });
+
+  it('two files made by one key go together in one request', async () => {
+    const byKey = new Map<string, string[]>();
+    while (![...byKey.values()].some((names) => names.length === 2)) {
+      const file = await upload(payload(64));
+      const key = fake.uploads.find((session) => session.file === file.name)?.key ?? '';
+      byKey.set(key, [...(byKey.get(key) ?? []), file.uri ?? '']);
+    }
+    const uris = [...byKey.values()].find((names) => names.length === 2) ?? [];
+    const answer = await ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: uris.map((fileUri) => ({ fileData: { fileUri, mimeType: 'text/plain' } })) }] });
+    expect(answer.text).toMatch(/^Used files\/\w+, files\/\w+/);
   });
 
   it('two files made by keys of different projects cannot go in one request: a 400 naming both, no key blamed', async () => {

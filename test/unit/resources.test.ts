@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createdResources, createsResource, resourceOfPath, resourcesInText } from '../../src/protocols/gemini/resources.js';
 import { MemoryAffinity } from '../../src/state/affinity.js';
 import { pinFor } from '../../src/upstream/pin.js';
+import { MAX_UPLOAD_SESSIONS, UPLOAD_SESSION_LIFETIME_MS, UploadSessions } from '../../src/state/uploads.js';
 import { ProxyError } from '../../src/errors.js';
 
 describe('resourceOfPath', () => {
@@ -110,5 +111,23 @@ describe('MemoryAffinity', () => {
     expect(affinity.size).toBe(2);
     expect(affinity.keyFor('tunedModels/t')).toBeUndefined();
     expect(Object.keys(affinity.exportEntries())).toEqual(['files/b', 'files/c']);
+  });
+});
+
+describe('UploadSessions', () => {
+  it('forgets an upload left waiting longer than its lifetime; a chunk extends it; past the bound the oldest goes', () => {
+    let now = 0;
+    let next = 0;
+    const sessions = new UploadSessions(() => now, () => `u${next++}`);
+    const id = sessions.open({ keyId: 'k1', upstreamPath: '/upload/v1beta/files?upload_id=g1' });
+    now = UPLOAD_SESSION_LIFETIME_MS - 1;
+    expect(sessions.get(id)).toMatchObject({ keyId: 'k1' });
+    now += UPLOAD_SESSION_LIFETIME_MS - 1;
+    expect(sessions.get(id)).toMatchObject({ keyId: 'k1' });
+    now += UPLOAD_SESSION_LIFETIME_MS;
+    expect(sessions.get(id)).toBeUndefined();
+    for (let i = 0; i <= MAX_UPLOAD_SESSIONS; i++) sessions.open({ keyId: 'k', upstreamPath: '/p' });
+    expect(sessions.get('u1')).toBeUndefined();
+    expect(sessions.get(`u${MAX_UPLOAD_SESSIONS + 1}`)).toMatchObject({ keyId: 'k' });
   });
 });
