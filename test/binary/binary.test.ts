@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { liveSessionThrough } from '../support/live-session.js';
 import { FakeGemini } from '../support/fake-gemini.js';
 import { cleanUp, GENERATE_PATH, PROMPT_BODY, ROOT, send, sseTexts, startCli, streamStarted, Workspace } from '../cli/support.js';
 
@@ -75,6 +76,8 @@ describe('the single executable', () => {
     const build = (): Buffer => execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.mjs'), '--no-bundle', '--node', process.execPath, '--out', join(dir, 'mismatch')], { stdio: 'pipe' });
     expect(build).toThrow(/needs Node\.js v24\.21\.0/);
   });
+
+  it('relays a Live API session (ws bundled without its native add-ons)', () => liveSessionThrough({ executable: binary, bareEnv: true }));
 
   it('holds no key or token the tests use', () => {
     const bytes = readFileSync(binary);
