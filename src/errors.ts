@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   GP_CLIENT_RATE_LIMITED: { status: 429, summary: 'this client is over its request rate' },
   GP_UPSTREAM_UNREACHABLE: { status: 502, summary: 'no relay could be reached' },
   GP_UPSTREAM_BAD_ANSWER: { status: 502, summary: 'the upstream answer could not be read' },
+  /** Every attempt got a 200 holding nothing: no candidate, no part, no finish reason. */
+  GP_UPSTREAM_EMPTY_ANSWER: { status: 502, summary: 'the upstream answered with an empty answer on every attempt' },
   /** Google's 401 about a credential that is not a key's: the proxy's to fix, never the client's. */
   GP_UPSTREAM_AUTH: { status: 502, summary: 'the upstream refused the credentials the proxy sent' },
   /** A relay answered a 4xx without Google's error body (its own page): the request, as it saw it. */

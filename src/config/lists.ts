@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { errorCode } from '../errors.js';
 import { ConfigError } from './config-error.js';
+import { checkKey, parseKeyLine } from './key-line.js';
 
 export const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
 
@@ -14,6 +15,8 @@ export const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
 export interface ApiKey {
   readonly id: string;
   readonly secret: string;
+  /** The project its line's `project=` label names (src/config/key-line.ts); absent without one. */
+  readonly project?: string;
 }
 
 /** An upstream base URL: Google's endpoint or a relay in front of it. */
@@ -73,13 +76,40 @@ export function parseLines(text: string, file: string, warnings: string[]): Line
 
 const PRINTABLE_TOKEN = /^[\x21-\x7e]+$/;
 
+/** A key given alone (the environment): no labels. The message never repeats the key. */
 function toKey(entry: Line, file: string): ApiKey {
-  if (!PRINTABLE_TOKEN.test(entry.value)) {
-    // The message never repeats the key itself.
-    throw new ConfigError('GP_CONFIG_INVALID', `${file}:${entry.line}`,
-      'expected a key of printable characters without spaces');
-  }
+  checkKey(entry.value, `${file}:${entry.line}`);
   return { id: keyId(entry.value), secret: entry.value };
+}
+
+/** A line of the key file: the key, then optional labels. */
+function toLabelledKey(entry: Line, file: string, warnings: string[]): ApiKey {
+  const { secret, labels } = parseKeyLine(entry.value, `${file}:${entry.line}`, warnings);
+  return { id: keyId(secret), secret, ...labels };
+}
+
+/**
+ * One key a file: a key on two lines (with other labels, or spaced differently) is dropped with
+ * a warning. A label holding a key would show it in /status: refused, without saying which.
+ */
+function uniqueKeys(entries: readonly { key: ApiKey; line: number }[], file: string, warnings: string[]): ApiKey[] {
+  const first = new Map<string, number>();
+  const keys: ApiKey[] = [];
+  for (const { key, line } of entries) {
+    const earlier = first.get(key.secret);
+    if (earlier !== undefined) {
+      warnings.push(`${file}:${line}: the same key as line ${earlier}, dropped`);
+      continue;
+    }
+    first.set(key.secret, line);
+    keys.push(key);
+  }
+  for (const { key, line } of entries) {
+    if (key.project !== undefined && first.has(key.project)) {
+      throw new ConfigError('GP_CONFIG_INVALID', `${file}:${line}`, 'a label must not hold a key');
+    }
+  }
+  return keys;
 }
 
 function toUser(entry: Line, file: string): string {
@@ -132,7 +162,8 @@ function loadKeys(sources: ListSources, warnings: string[]): ApiKey[] {
     throw new ConfigError('GP_CONFIG_NO_KEYS', '--api-keys-file',
       `${file} does not exist; expected a file of Gemini API keys, one per line (or GEMINI_API_KEY)`);
   }
-  const fromFile = text === undefined ? [] : parseLines(text, file, warnings).map((line) => toKey(line, file));
+  const lines = text === undefined ? [] : parseLines(text, file, warnings);
+  const fromFile = uniqueKeys(lines.map((line) => ({ key: toLabelledKey(line, file, warnings), line: line.line })), file, warnings);
   if (text !== undefined && fromFile.length === 0) {
     throw new ConfigError('GP_CONFIG_NO_KEYS', file, 'the file holds no keys; expected one key per line');
   }

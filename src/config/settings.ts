@@ -36,6 +36,8 @@ export interface Settings {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   keepaliveIntervalMs: number;
+  /** Keep-alive comments on the Gemini pass-through's SSE streams too (the legacy SDK stalls on them). */
+  geminiKeepAlive: boolean;
   maxBodyBytes: number;
   /** Request body bytes all requests together may hold at once. */
   maxInflightBodyBytes: number;
@@ -163,8 +165,13 @@ export const SETTINGS: SpecTable = {
   keepaliveIntervalMs: {
     flag: 'stream-keepalive', env: 'GEMINI_PROXY_STREAM_KEEPALIVE', valueName: 'duration',
     defaultText: '15s',
-    help: 'while a translated stream is silent (the model thinking), send a frame clients ignore this often (0 turns it off)',
+    help: 'while a stream is silent (the model thinking), send a frame clients ignore this often; also the longest a stream\'s headers wait for its first content (0 turns both off)',
     parse: keepaliveInterval,
+  },
+  geminiKeepAlive: {
+    flag: 'gemini-keep-alive', env: 'GEMINI_PROXY_GEMINI_KEEP_ALIVE', valueName: 'bool', defaultText: 'false', switch: true,
+    help: 'also send keep-alive comments on Gemini pass-through streams (alt=sse); the legacy @google/generative-ai SDK stalls on them',
+    parse: parseBoolean,
   },
   maxBodyBytes: {
     flag: 'max-body-size', env: 'GEMINI_PROXY_MAX_BODY_SIZE', valueName: 'size',

@@ -100,6 +100,7 @@ export class App {
     const ms = this.#options.now() - ctx.startedAt;
     // A path no route matched has no protocol (its error only borrowed Gemini's shape).
     this.#options.metrics.record(ctx.route === 'none' ? 'none' : ctx.protocol, ctx.route, status, ms / 1000, ctx.attempts);
+    if (ctx.truncated) this.#options.metrics.recordTruncated(ctx.protocol);
     this.#options.log.info(
       {
         reqId: ctx.id,
@@ -111,6 +112,7 @@ export class App {
         ...(ctx.requestedModel && ctx.requestedModel !== ctx.model && { requestedModel: ctx.requestedModel }),
         status,
         ...(!ctx.res.writableFinished && { aborted: true }),
+        ...(ctx.truncated && { truncated: true }),
         attempts: ctx.attempts,
         ms,
         bytesIn: ctx.bytesIn,

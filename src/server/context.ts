@@ -31,6 +31,8 @@ export interface RequestContext {
   route: string;
   /** Set by a route when its response is a stream. */
   streaming: boolean;
+  /** Set by a route when its stream ended before the answer was complete (cut, failed, no finish). */
+  truncated: boolean;
   /** The Gemini model called; '' for a call without one. */
   model: string;
   /** The model as the client named it (before aliases and the retired-name table); '' for none. */
@@ -81,6 +83,7 @@ export function createContext(
     protocol: 'gemini',
     route: 'none',
     streaming: false,
+    truncated: false,
     model: '',
     requestedModel: '',
     bytesIn: 0,

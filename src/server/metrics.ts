@@ -41,6 +41,13 @@ export class Metrics {
   readonly #requests = new Map<string, number>();
   readonly #attempts = new Map<string, number>();
   readonly #durations = new Map<string, Histogram>();
+  /** Streams that ended before their answer was complete, by protocol. */
+  readonly #truncated = new Map<string, number>();
+
+  /** Records one stream that started but ended without its answer's end (issue 12 §4). */
+  recordTruncated(protocol: string): void {
+    increment(this.#truncated, protocol);
+  }
 
   /** Records one finished request and its attempts. */
   record(protocol: string, route: string, status: number, seconds: number, attempts: readonly AttemptTrail[]): void {
@@ -72,6 +79,8 @@ export class Metrics {
     for (const [verdict, value] of this.#attempts) lines.push(`gemini_proxy_upstream_attempts_total${labels({ verdict })} ${value}`);
     this.#renderDurations(lines, family);
     this.#renderStates(lines, family, state);
+    family('gemini_proxy_streams_truncated_total', 'counter', 'Streams that ended without a finish reason, cut or failed after the start, by protocol.');
+    for (const [protocol, value] of this.#truncated) lines.push(`gemini_proxy_streams_truncated_total${labels({ protocol })} ${value}`);
     family('gemini_proxy_streams_open', 'gauge', 'Streamed responses in progress.');
     lines.push(`gemini_proxy_streams_open ${state.streamsOpen}`);
     family('gemini_proxy_requests_in_flight', 'gauge', 'Requests in progress.');
@@ -98,6 +107,18 @@ export class Metrics {
     for (const record of state.rotator.keys) keys[keyState(record, state.nowMs)]++;
     family('gemini_proxy_keys', 'gauge', 'API keys by state.');
     for (const [name, count] of Object.entries(keys)) lines.push(`gemini_proxy_keys${labels({ state: name })} ${count}`);
+    // Keys of one project share its quota: an operator sees a whole project cooling at once.
+    const projects = new Map<string, typeof keys>();
+    for (const record of state.rotator.keys) {
+      if (record.project === undefined) continue;
+      const counts = projects.get(record.project) ?? { active: 0, cooling: 0, disabled: 0 };
+      counts[keyState(record, state.nowMs)]++;
+      projects.set(record.project, counts);
+    }
+    family('gemini_proxy_project_keys', 'gauge', 'API keys by project (an api_keys.txt label, or the projects/NNN Google named) and state.');
+    for (const [project, counts] of projects) {
+      for (const [name, count] of Object.entries(counts)) lines.push(`gemini_proxy_project_keys${labels({ project, state: name })} ${count}`);
+    }
     const relays = { healthy: 0, unhealthy: 0 };
     for (const record of state.rotator.relays) relays[record.unhealthyUntilMs > state.nowMs ? 'unhealthy' : 'healthy']++;
     family('gemini_proxy_relays', 'gauge', 'Relays by state.');

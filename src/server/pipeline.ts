@@ -16,8 +16,10 @@ import type {
 import type { ImageLink } from '../protocols/shared/media.js';
 import { parseJsonObject, type Json } from '../protocols/shared/read.js';
 import type { StreamTranslation } from '../protocols/shared/stream.js';
-import type { AnswerCheck, UpstreamRequest } from '../upstream/attempt.js';
-import type { Dispatcher, JsonResult, StreamResult, UpstreamAnswer } from '../upstream/dispatch.js';
+import { withNamedGiveUp } from '../upstream/answer.js';
+import type { UpstreamRequest } from '../upstream/attempt.js';
+import type { Dispatcher, JsonResult, UpstreamAnswer } from '../upstream/dispatch.js';
+import { heldBody, sayingAnswer, sseStartHold } from './answer-checks.js';
 import { holdMore, readBody } from './body.js';
 import type { RequestContext } from './context.js';
 import type { ImageFetcher } from './image-fetch.js';
@@ -36,7 +38,10 @@ export interface PipelineDeps {
   readonly imageFetcher: ImageFetcher | undefined;
   /** Removes every known secret from text that came from upstream (stream error frames). */
   readonly scrub: (text: string) => string;
-  /** How often a silent translated stream gets a keep-alive frame; 0 never. */
+  /**
+   * How often a silent translated stream gets a keep-alive frame, and the longest its headers
+   * wait for its first content; 0: never, and headers at once.
+   */
   readonly keepaliveMs: number;
 }
 
@@ -115,18 +120,35 @@ function upstreamRequest(ctx: RequestContext, { model, requestedModel, verb, bod
   return { method: 'POST', path, headers: JSON_HEADERS, body: bytes, scope, clientPath: false };
 }
 
-/** A non-streamed call: the answer is read and checked inside the retry loop, within the budget. */
+/** A stream the client gets: committed, its start held as long as the hold allowed. */
+type Stream = { readonly kind: 'stream'; readonly body: AsyncIterable<Buffer> };
+
+/**
+ * A non-streamed call: the answer is read and checked inside the retry loop, within the budget.
+ * A generateContent answer must also say something, whichever route asked: an empty one fails
+ * the attempt (the policy's `empty-answer` row) and the next key is tried.
+ */
 export function callJson(
-  ctx: RequestContext, deps: PipelineDeps, call: ModelCall, expect: AnswerCheck,
+  ctx: RequestContext, deps: PipelineDeps, call: ModelCall, shape: (value: unknown) => boolean,
 ): Promise<JsonResult | UpstreamAnswer> {
+  const expect = call.verb === 'generateContent' ? sayingAnswer(shape) : shape;
   const request = { ...upstreamRequest(ctx, call), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
-  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  return withNamedGiveUp(deps.dispatcher.send(request, ctx.signal, ctx.attempts), ctx.attempts);
 }
 
-/** A streamed call: the body is passed on as it arrives. */
-function callStream(ctx: RequestContext, deps: PipelineDeps, call: GenerateCall): Promise<StreamResult | UpstreamAnswer> {
+/**
+ * A streamed call: the headers wait for the first event with content (at most the keep-alive
+ * interval), so an empty or failed start still goes to another key; then the body is passed
+ * on as it arrives.
+ */
+async function callStream(ctx: RequestContext, deps: PipelineDeps, call: GenerateCall): Promise<Stream | UpstreamAnswer> {
   const request = upstreamRequest(ctx, { model: call.model, requestedModel: call.requestedModel, verb: 'streamGenerateContent?alt=sse', body: call.body });
-  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  const hold = sseStartHold(deps.keepaliveMs);
+  const result = hold === undefined
+    ? await deps.dispatcher.send(request, ctx.signal, ctx.attempts)
+    : await withNamedGiveUp(deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts), ctx.attempts);
+  if (result.kind === 'answer') return result;
+  return { kind: 'stream', body: result.kind === 'json' ? heldBody(result) : result.body };
 }
 
 /** Sends a translated generation and answers the client, whole or streamed. */

@@ -55,7 +55,10 @@ export function routeTable(parts: RouteTableParts): Route[] {
     const { dispatcher, scrub } = pipeline;
     const { maxBodyBytes, maxUploadBytes, publicUrl } = config;
     routes.push(uploadRoute({ dispatcher, sessions: parts.uploads, affinity: parts.affinity, maxBodyBytes, maxUploadBytes, publicUrl }));
-    routes.push(geminiRoute({ dispatcher, maxBodyBytes, scrub, resolveModel, affinity: parts.affinity }));
+    routes.push(geminiRoute({
+      dispatcher, maxBodyBytes, scrub, resolveModel, affinity: parts.affinity,
+      keepaliveMs: pipeline.keepaliveMs, geminiKeepAlive: config.geminiKeepAlive,
+    }));
   }
   return routes;
 }

@@ -5,11 +5,10 @@
  * finished, ends with the protocol's error frame, never a second generation.
  */
 
-import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { GeminiSseParser, type StreamItem } from '../protocols/gemini/sse.js';
 import type { StreamFailure, StreamTranslation } from '../protocols/shared/stream.js';
 import type { RequestContext } from './context.js';
+import { KeepAlive } from './keep-alive.js';
 import { writeChunk } from './respond.js';
 
 export interface RelayOptions {
@@ -21,32 +20,6 @@ export interface RelayOptions {
 
 const TRUNCATED: StreamFailure = { message: 'the upstream stream ended before the answer was complete', code: 'stream_truncated', status: 502 };
 const BROKEN: StreamFailure = { message: 'the upstream stream failed', code: 'upstream_error', status: 502 };
-
-/**
- * Sends a keep-alive frame after `ms` without a write. The timer is re-armed on each write
- * (`refresh` only moves its start), so a busy stream pays nothing but that.
- */
-class KeepAlive {
-  readonly #timer: NodeJS.Timeout | undefined;
-
-  constructor(res: ServerResponse, frame: () => string, ms: number) {
-    if (ms <= 0) return;
-    const timer = setTimeout(() => {
-      // A client that does not read gains nothing from more bytes in its buffer.
-      if (res.writable && !res.writableNeedDrain) res.write(frame());
-      timer.refresh();
-    }, ms);
-    this.#timer = timer;
-  }
-
-  wrote(): void {
-    this.#timer?.refresh();
-  }
-
-  stop(): void {
-    clearTimeout(this.#timer);
-  }
-}
 
 class Relay {
   readonly #ctx: RequestContext;
@@ -83,10 +56,12 @@ class Relay {
   /** The stream's ending: the protocol's closing frames, or its error frame. */
   async finish(): Promise<void> {
     if (this.failure !== undefined) {
+      this.#ctx.truncated = true;
       this.#ctx.log.warn({ reason: `upstream error ${this.failure.status} ${this.failure.code}` }, 'upstream stream failed after the response started');
       return;
     }
     if (this.#translation.truncated) {
+      this.#ctx.truncated = true;
       this.#ctx.log.warn('upstream stream ended without a finish reason');
       return this.#write(this.#translation.fail(TRUNCATED));
     }
@@ -107,7 +82,11 @@ class Relay {
   }
 }
 
-export async function relayTranslated(ctx: RequestContext, body: Readable, translation: StreamTranslation, options: RelayOptions): Promise<void> {
+/**
+ * Relays `body` (a held stream: its start already judged to carry content, or held as long as
+ * the keep-alive interval allows) in the protocol's framing. The headers go out now.
+ */
+export async function relayTranslated(ctx: RequestContext, body: AsyncIterable<Buffer>, translation: StreamTranslation, options: RelayOptions): Promise<void> {
   ctx.streaming = true;
   ctx.res.writeHead(200, {
     'content-type': translation.contentType,
@@ -121,7 +100,7 @@ export async function relayTranslated(ctx: RequestContext, body: Readable, trans
   const relay = new Relay(ctx, translation, options);
   // The upstream request carries the client's signal: a client that leaves aborts it.
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       await relay.items(parser.push(decoder.decode(chunk, { stream: true })));
       if (relay.failure !== undefined) break;
     }
@@ -131,6 +110,7 @@ export async function relayTranslated(ctx: RequestContext, body: Readable, trans
   } catch (error) {
     if (ctx.signal.aborted) return;
     // The upstream connection broke mid-stream: say so in the stream, then end it.
+    ctx.truncated = true;
     ctx.log.warn({ err: error }, 'upstream stream failed after the response started');
     if (ctx.res.writable) ctx.res.end(relay.broken());
   } finally {

@@ -1,14 +1,28 @@
 /**
- * @module Reading a non-streamed 2xx answer inside the retry loop, for the translated APIs: the
- * whole body, parsed and checked. A body cut short, silent past the idle timeout, not JSON or not
- * the shape its translator needs is the attempt's failure, not the client's and not a bug.
+ * @module Reading a 2xx answer inside the retry loop, before the proxy commits to it: a
+ * non-streamed answer of the translated APIs read whole, parsed and checked; or the start of an
+ * answer held until it shows content (held-stream.ts). A body cut short, silent past the idle
+ * timeout, not JSON, not the shape its translator needs, or holding nothing is the attempt's
+ * failure, not the client's and not a bug.
  */
 
-import type { AnswerCheck, ByteBudget, ResponseBody } from './attempt.js';
+import type { ByteBudget, ResponseBody } from './attempt.js';
 import { failureCode } from './attempt.js';
+import type { AttemptTrail } from './dispatch.js';
+import { readHeld, type HoldCheck } from './held-stream.js';
+import { ProxyError } from '../errors.js';
 
 /** The largest answer read whole (generated images arrive inline, base64). */
 export const ANSWER_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Whether a 2xx answer read as JSON is what its caller needs: true; false when it is not the
+ * shape; `ANSWER_EMPTY` when it is, but holds nothing (src/protocols/gemini/empty-answer.ts).
+ */
+export type JsonCheck = (value: unknown) => boolean | 'ANSWER_EMPTY';
+
+/** What the dispatcher reads of a 2xx before it commits: the whole JSON, or a held start. */
+export type AnswerCheck = JsonCheck | HoldCheck;
 
 export type AnswerRead =
   | { readonly ok: true; readonly value: unknown }
@@ -32,10 +46,14 @@ async function readAll(body: ResponseBody, budget: ByteBudget | undefined): Prom
 }
 
 /**
- * Reads and checks `body`, counting it against `budget`. Throws only when `signal` (the
- * client's) aborted the read.
+ * Reads and checks `body`, counting an answer read whole against `budget` (a held start is
+ * bounded by HOLD_LIMIT instead). Throws only when `signal` (the client's) aborted the read.
  */
-export async function readAnswer(body: ResponseBody, check: AnswerCheck, signal: AbortSignal, budget?: ByteBudget): Promise<AnswerRead> {
+export function readAnswer(body: ResponseBody, check: AnswerCheck, signal: AbortSignal, budget?: ByteBudget): Promise<AnswerRead> {
+  return typeof check === 'function' ? readWhole(body, check, signal, budget) : readHeld(body, check, signal);
+}
+
+async function readWhole(body: ResponseBody, check: JsonCheck, signal: AbortSignal, budget: ByteBudget | undefined): Promise<AnswerRead> {
   let raw: Buffer | Oversized;
   try {
     raw = await readAll(body, budget);
@@ -50,5 +68,25 @@ export async function readAnswer(body: ResponseBody, check: AnswerCheck, signal:
   } catch {
     return { ok: false, code: 'ANSWER_NOT_JSON' };
   }
-  return check(value) ? { ok: true, value } : { ok: false, code: 'ANSWER_BAD_SHAPE' };
+  const verdict = check(value);
+  if (verdict === true) return { ok: true, value };
+  return { ok: false, code: verdict === false ? 'ANSWER_BAD_SHAPE' : verdict };
+}
+
+/**
+ * The dispatcher answers for its keys when it gives up without Google's word, and an empty
+ * answer blames no key: a request whose last attempt got one would read "no API key is usable".
+ * This names what happened instead: 502 GP_UPSTREAM_EMPTY_ANSWER. (The dispatcher's give-up is
+ * the natural home of this rule; until it has it, callers pass its errors through here.)
+ */
+export function namedGiveUp(error: unknown, trail: readonly AttemptTrail[]): unknown {
+  if (!(error instanceof ProxyError) || error.code !== 'GP_NO_KEY_AVAILABLE') return error;
+  return trail.at(-1)?.verdict === 'empty-answer' ? new ProxyError('GP_UPSTREAM_EMPTY_ANSWER') : error;
+}
+
+/** What `sending` (a dispatch) resolves with, or the error it gave up with, named as above. */
+export function withNamedGiveUp<T>(sending: Promise<T>, trail: readonly AttemptTrail[]): Promise<T> {
+  return sending.catch((error: unknown) => {
+    throw namedGiveUp(error, trail);
+  });
 }

@@ -10,6 +10,7 @@ import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 import { compiledFor, holdsSecretAnyCase, scrubCompiled, scrubSecret, type Compiled } from '../log/scrub.js';
 import { googleAnswerError } from '../protocols/gemini/google-error.js';
+import type { AnswerCheck } from './answer.js';
 import type { Outcome } from './policy.js';
 
 /** Error bodies are read up to this size; the rest is dropped, never buffered. */
@@ -17,8 +18,8 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 
 export type HttpMethod = UndiciDispatcher.HttpMethod;
 
-/** Whether a 2xx answer read as JSON has the shape its translator needs. */
-export type AnswerCheck = (value: unknown) => boolean;
+/** What the dispatcher reads of a 2xx before it commits to it (defined in answer.ts). */
+export type { AnswerCheck };
 
 /** Memory a request may still take (the server's body budget): false when `bytes` do not fit. */
 export interface ByteBudget {
@@ -50,9 +51,10 @@ export interface UpstreamRequest {
    */
   readonly clientPath: boolean;
   /**
-   * Present for a non-streamed translated call: its 2xx answer is read inside the retry loop and
-   * must parse as JSON and pass this check, or the attempt failed (nothing has reached the
-   * client yet, so another relay may still answer).
+   * Present when a 2xx answer is read inside the retry loop before the proxy commits to it: a
+   * non-streamed translated answer read whole and checked, or the start of an answer held until
+   * it shows content. Failing either is the attempt's failure (nothing has reached the client
+   * yet, so another key or relay may still answer).
    */
   readonly expect?: AnswerCheck;
   /** What the answer read for `expect` is counted against, with the request's body. */

@@ -11,12 +11,10 @@ import { readAnswer } from './answer.js';
 import { attempt, type AnswerCheck, type AttemptResult, type ByteBudget, type ResponseBody, type UpstreamRequest } from './attempt.js';
 import type { ResourceAffinity } from '../state/affinity.js';
 import { pinFor, type Pin } from './pin.js';
-import { classify, type Outcome, type Verdict, type VerdictName } from './policy.js';
+import type { Verdict, VerdictName } from './policy.js';
 import type { UpstreamPools } from './pool.js';
 import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
-
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_MAX_MS = 2_000;
+import { backoffMs, condemns, Walk } from './walk.js';
 
 /** One line of a request's attempt trail, as logged. */
 export interface AttemptTrail {
@@ -56,9 +54,6 @@ export interface DispatchLimits {
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
 }
-
-/** Shared "tried nothing yet": most requests never need a set of their own. */
-const NONE_TRIED: ReadonlySet<string> = new Set();
 
 type Success = StreamResult | JsonResult;
 
@@ -113,45 +108,39 @@ export class Dispatcher {
   send(request: UpstreamRequest & { readonly expect?: undefined }, signal: AbortSignal, trail: AttemptTrail[]): Promise<StreamResult | UpstreamAnswer>;
   async send(request: UpstreamRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
     if (signal.aborted) throw signal.reason;
-    const { rotator } = this.#deps;
     // Real time, not the injected clock: the deadline is enforced by timers.
     const deadlineAt = Date.now() + this.#limits.requestTimeoutMs;
-    let triedKeys: Set<string> | undefined;
-    let triedRelays: Set<string> | undefined;
     let last: Failure | undefined;
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     const pin = request.pin ?? pinFor(request.path, body, this.#deps.affinity);
+    const walk = new Walk(this.#deps, request.scope, pin?.keyId);
     // A streamed body is gone once sent: no second attempt could send it again.
     const maxAttempts = request.body === undefined || body !== undefined ? this.#limits.maxAttempts : 1;
     for (let count = 1; count <= maxAttempts; count++) {
-      const tried = triedKeys ?? NONE_TRIED;
-      const pick = pin === undefined ? rotator.pickKey(request.scope, tried) : rotator.pickPinned(pin.keyId, request.scope, tried);
-      if (!pick.ok && pick.why === 'unavailable') throw unavailable(pin);
-      if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
-      const relay = rotator.pickRelay(triedRelays ?? NONE_TRIED);
-      if (relay === undefined) break;
-      const result = await this.#attempt(request, pick.record, relay, { signal, deadlineAt }, trail);
+      const step = walk.next();
+      if (!step.ok && step.why === 'unavailable') throw unavailable(pin);
+      if (!step.ok && step.why === 'no-relay') break;
+      if (!step.ok) return this.#giveUp(walk, last, step.why === 'cooling' ? step.retryAtMs : undefined);
+      const result = await this.#attempt(request, walk, step, { signal, deadlineAt }, trail);
       if (result.kind !== 'failure') return result;
       last = result.failure;
       const { next } = last.verdict;
       if (next === 'return') break;
-      if (next === 'next-relay') (triedRelays ??= new Set()).add(relay.relay.id);
-      else (triedKeys ??= new Set()).add(pick.record.key.id);
       if (next === 'next-key-after-backoff' && count < maxAttempts) {
-        const delay = this.#backoff(count);
+        const delay = backoffMs(count, this.#deps.random);
         if (Date.now() + delay >= deadlineAt) break;
         await this.#deps.sleep(delay, signal).catch(() => {
           throw signal.reason; // the client left during the back-off: no further attempt
         });
       }
     }
-    return this.#giveUp(request, last, undefined);
+    return this.#giveUp(walk, last, undefined);
   }
 
   async #attempt(
     request: UpstreamRequest,
-    key: KeyRecord,
-    relay: RelayRecord,
+    walk: Walk,
+    { key, relay }: { key: KeyRecord; relay: RelayRecord },
     scope: { signal: AbortSignal; deadlineAt: number },
     trail: AttemptTrail[],
   ): Promise<Success | { kind: 'failure'; failure: Failure }> {
@@ -179,13 +168,13 @@ export class Dispatcher {
       }
       const entry = { key: key.key.id, relay: relay.relay.id, ms: now() - started };
       if (result.ok) {
-        rotator.recordSuccess(relay);
+        walk.served(key, relay);
         trail.push({ ...entry, status: result.status, verdict: 'ok' });
         const { status, headers } = result;
         const keyId = key.key.id;
         return 'value' in result ? { kind: 'json', status, headers, value: result.value, keyId } : { kind: 'success', status, headers, body: result.body, keyId };
       }
-      return { kind: 'failure', failure: this.#fail(result, request, { key, relay }, { ...entry, trail }) };
+      return { kind: 'failure', failure: this.#fail(result, request, walk, { key, relay }, { ...entry, trail }) };
     } catch (error) {
       // Aborted: the deadline passed or the client left. The trail still shows the attempt.
       const code = error instanceof ProxyError ? error.code : 'ABORTED';
@@ -198,16 +187,15 @@ export class Dispatcher {
   #fail(
     result: Extract<AttemptResult, { ok: false }>,
     request: UpstreamRequest,
-    { key, relay }: { key: KeyRecord; relay: RelayRecord },
+    walk: Walk,
+    pair: { key: KeyRecord; relay: RelayRecord },
     { trail, ...entry }: { key: string; relay: string; ms: number; trail: AttemptTrail[] },
   ): Failure {
-    const verdict = this.#judge(result.outcome, request, trail);
-    this.#deps.rotator.apply(verdict, key, relay, request.scope);
-    if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
+    const verdict = walk.judge(result.outcome, request, pair, trail);
     const { outcome } = result;
     const status = outcome.kind === 'response' ? outcome.status : undefined;
     const code = outcome.kind === 'response' ? undefined : outcome.code;
-    const condemned = verdict.oncePerRequest === true && verdict.key !== 'keep';
+    const condemned = condemns(verdict);
     trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(condemned && { condemned }) });
     const google = outcome.kind === 'response' && outcome.error !== undefined;
     return {
@@ -218,29 +206,12 @@ export class Dispatcher {
   }
 
   /**
-   * The policy's verdict, with one rule of the dispatcher's own: a request (all its upstream
-   * calls, as its trail shows) condemns at most one key on an answer the request itself may have
-   * caused (`oncePerRequest`). A second key refused the same way says more about the request
-   * than about both keys: it is only passed over, and a second cooling ends the request.
-   */
-  #judge(outcome: Outcome, request: UpstreamRequest, trail: readonly AttemptTrail[]): Verdict {
-    const verdict = classify(outcome, request, this.#deps.now());
-    if (verdict.oncePerRequest !== true || !trail.some((entry) => entry.condemned === true)) return verdict;
-    return { ...verdict, key: 'keep', ...(verdict.key === 'cool' && { next: 'return' as const }) };
-  }
-
-  /** Full-jitter exponential back-off before the next key after a 5xx. */
-  #backoff(count: number): number {
-    return Math.floor(this.#deps.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (count - 1)));
-  }
-
-  /**
    * The answer when no further attempt will be made. Keys that ran out answer for themselves
    * (429 when cooling, 503 when none is usable): Google's "API key not valid" would make the
    * client think its own proxy key was refused. A relay's own answer (an HTML page, a redirect)
    * is never passed on: it becomes the proxy's own error. Google's answers to the request are.
    */
-  #giveUp(request: UpstreamRequest, last: Failure | undefined, coolingUntil: number | undefined): DispatchResult {
+  #giveUp(walk: Walk, last: Failure | undefined, coolingUntil: number | undefined): DispatchResult {
     const verdict = last?.verdict.name;
     if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
     if (verdict === 'bad-answer') {
@@ -248,11 +219,8 @@ export class Dispatcher {
       if (last?.verdict.reason === 'ANSWER_OVER_BUDGET') throw new ProxyError('GP_BUSY', undefined, { retryAfterSeconds: 1 });
       throw new ProxyError('GP_UPSTREAM_BAD_ANSWER');
     }
-    if (verdict === 'rate-limited' || (coolingUntil !== undefined && (verdict === undefined || verdict === 'key-invalid'))) {
-      const retryAt = coolingUntil ?? this.#deps.rotator.retryAt(request.scope);
-      const seconds = Math.max(1, Math.ceil((retryAt - this.#deps.now()) / 1000));
-      throw new ProxyError('GP_KEYS_COOLING', undefined, { retryAfterSeconds: seconds });
-    }
+    const cooling = walk.coolingRefusal(verdict, coolingUntil);
+    if (cooling !== undefined) throw cooling;
     if (last?.bareStatus !== undefined) {
       throw new ProxyError(BARE_ANSWER_CODES[last.bareStatus] ?? 'GP_UPSTREAM_REJECTED',
         `the upstream answered ${last.bareStatus} without an API error`);

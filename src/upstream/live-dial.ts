@@ -12,14 +12,14 @@ import { scrubSecret, scrubSecrets } from '../log/scrub.js';
 import { googleAnswerError } from '../protocols/gemini/google-error.js';
 import { failureCode } from './attempt.js';
 import type { AttemptTrail } from './dispatch.js';
-import { classify, type Outcome, type Verdict } from './policy.js';
+import type { Outcome, Verdict } from './policy.js';
 import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
+import { backoffMs, condemns, Walk } from './walk.js';
 
 /** A refused handshake's body is read up to this size, like any error body. */
 const REFUSAL_BODY_LIMIT = 64 * 1024;
-/** The dispatcher's back-off after a 5xx, so both transports wait alike. */
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_MAX_MS = 2_000;
+/** The path is the client's choice of version and RPC: a bare 404 is that path's, not the relay's. */
+const LIVE_ATTEMPT = { clientPath: true };
 
 export interface LiveDialDeps {
   readonly rotator: Rotator;
@@ -71,8 +71,6 @@ interface Failure {
   readonly answer: { status: number; body: Buffer } | undefined;
   readonly bareStatus: number | undefined;
 }
-
-const NONE_TRIED: ReadonlySet<string> = new Set();
 
 /** Everything one handshake needs besides its URL. */
 interface HandshakeTarget {
@@ -171,32 +169,31 @@ export class LiveDialer {
    * Throws a ProxyError for the proxy's own refusal, or the signal's reason.
    */
   async dial(request: LiveDialRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<LiveDialResult> {
-    const { rotator } = this.#deps;
-    let triedKeys: Set<string> | undefined;
-    let triedRelays: Set<string> | undefined;
+    const walk = new Walk(this.#deps, request.scope, request.pinnedKeyId);
     let last: Failure | undefined;
     for (let count = 1; count <= this.#limits.maxAttempts; count++) {
       signal.throwIfAborted(); // the client left: no (further) attempt
-      const tried = triedKeys ?? NONE_TRIED;
-      const { pinnedKeyId } = request;
-      const pick = pinnedKeyId === undefined ? rotator.pickKey(request.scope, tried) : rotator.pickPinned(pinnedKeyId, request.scope, tried);
-      if (!pick.ok && pick.why === 'unavailable') throw new ProxyError('GP_RESOURCE_KEY_UNAVAILABLE');
-      if (!pick.ok) return this.#giveUp(request, last, pick.why === 'cooling' ? pick.retryAtMs : undefined);
-      const relay = rotator.pickRelay(triedRelays ?? NONE_TRIED);
-      if (relay === undefined) break;
-      const result = await this.#attempt(request, pick.record, relay, signal, trail);
+      const step = walk.next();
+      if (!step.ok && step.why === 'unavailable') throw new ProxyError('GP_RESOURCE_KEY_UNAVAILABLE');
+      if (!step.ok && step.why === 'no-relay') break;
+      if (!step.ok) return this.#giveUp(walk, last, step.why === 'cooling' ? step.retryAtMs : undefined);
+      const result = await this.#attempt(request, walk, step, signal, trail);
       if ('kind' in result) return result;
       last = result;
       const { next } = last.verdict;
       if (next === 'return') break;
-      if (next === 'next-relay') (triedRelays ??= new Set()).add(relay.relay.id);
-      else (triedKeys ??= new Set()).add(pick.record.key.id);
       if (next === 'next-key-after-backoff' && count < this.#limits.maxAttempts) await this.#backoff(count, signal);
     }
-    return this.#giveUp(request, last, undefined);
+    return this.#giveUp(walk, last, undefined);
   }
 
-  async #attempt(request: LiveDialRequest, key: KeyRecord, relay: RelayRecord, signal: AbortSignal, trail: AttemptTrail[]): Promise<LiveDialResult | Failure> {
+  async #attempt(
+    request: LiveDialRequest,
+    walk: Walk,
+    { key, relay }: { key: KeyRecord; relay: RelayRecord },
+    signal: AbortSignal,
+    trail: AttemptTrail[],
+  ): Promise<LiveDialResult | Failure> {
     const { rotator, now } = this.#deps;
     const started = now();
     const entry = { key: key.key.id, relay: relay.relay.id };
@@ -211,16 +208,14 @@ export class LiveDialer {
       throw error;
     }
     if (result.ok) {
-      rotator.recordSuccess(relay);
+      walk.served(key, relay);
       trail.push({ ...entry, status: 101, verdict: 'ok', ms: now() - started });
       return { kind: 'open', socket: result.socket, keyId: key.key.id, relayId: relay.relay.id };
     }
     const { outcome } = result;
-    const verdict = this.#judge(outcome, trail);
-    rotator.apply(verdict, key, relay, request.scope);
-    if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
+    const verdict = walk.judge(outcome, LIVE_ATTEMPT, { key, relay }, trail);
     const status = outcome.kind === 'response' ? outcome.status : undefined;
-    const condemned = verdict.oncePerRequest === true && verdict.key !== 'keep';
+    const condemned = condemns(verdict);
     trail.push({
       ...entry, ...(status && { status }), ...(outcome.kind !== 'response' && { code: outcome.code }),
       verdict: verdict.name, ms: now() - started, ...(condemned && { condemned }),
@@ -229,16 +224,8 @@ export class LiveDialer {
     return { verdict, answer: google ? result.answer : undefined, bareStatus: google ? undefined : status };
   }
 
-  /** The dispatcher's rule: one session condemns at most one key on an answer it may have caused. */
-  #judge(outcome: Outcome, trail: readonly AttemptTrail[]): Verdict {
-    // The path is the client's choice of version and RPC: a bare 404 is that path's, not the relay's.
-    const verdict = classify(outcome, { clientPath: true }, this.#deps.now());
-    if (verdict.oncePerRequest !== true || !trail.some((entry) => entry.condemned === true)) return verdict;
-    return { ...verdict, key: 'keep', ...(verdict.key === 'cool' && { next: 'return' as const }) };
-  }
-
   async #backoff(count: number, signal: AbortSignal): Promise<void> {
-    const delay = Math.floor(this.#deps.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (count - 1)));
+    const delay = backoffMs(count, this.#deps.random);
     await this.#deps.sleep(delay, signal).catch(() => {
       throw signal.reason; // the client left during the back-off: no further attempt
     });
@@ -252,14 +239,11 @@ export class LiveDialer {
   }
 
   /** The dispatcher's answers when no key will be tried again (see Dispatcher#giveUp). */
-  #giveUp(request: LiveDialRequest, last: Failure | undefined, coolingUntil: number | undefined): LiveDialResult {
+  #giveUp(walk: Walk, last: Failure | undefined, coolingUntil: number | undefined): LiveDialResult {
     const verdict = last?.verdict.name;
     if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
-    if (verdict === 'rate-limited' || (coolingUntil !== undefined && (verdict === undefined || verdict === 'key-invalid'))) {
-      const retryAt = coolingUntil ?? this.#deps.rotator.retryAt(request.scope);
-      const seconds = Math.max(1, Math.ceil((retryAt - this.#deps.now()) / 1000));
-      throw new ProxyError('GP_KEYS_COOLING', undefined, { retryAfterSeconds: seconds });
-    }
+    const cooling = walk.coolingRefusal(verdict, coolingUntil);
+    if (cooling !== undefined) throw cooling;
     if (last?.bareStatus !== undefined) {
       throw new ProxyError(last.bareStatus === 404 ? 'GP_UPSTREAM_NOT_FOUND' : 'GP_UPSTREAM_REJECTED',
         `the upstream answered the upgrade ${last.bareStatus} without an API error`);

@@ -7,18 +7,24 @@
 
 import type { GoogleError } from '../protocols/gemini/google-error.js';
 import { nextPacificMidnight } from './pacific-midnight.js';
+import type { RelayLimitCall } from './relay-limit.js';
 
 /** One failed attempt, as seen by the dispatcher. */
 export type Outcome =
   | { readonly kind: 'response'; readonly status: number; readonly error: GoogleError | undefined }
   | { readonly kind: 'network'; readonly code: string }
-  /** A 2xx whose body could not be read whole, or was not the JSON asked for. */
+  /** A 2xx whose body could not be read whole, was not the JSON asked for, or held nothing. */
   | { readonly kind: 'bad-answer'; readonly code: string };
 
 /** What the policy knows of the request besides the outcome. */
 export interface Attempted {
   /** The path came from the client (the pass-through), not from the proxy's own code. */
   readonly clientPath: boolean;
+  /**
+   * The relay-limit rule's call (src/upstream/relay-limit.ts), asked only of a 429 this table
+   * calls the key's `rate-limited` without `oncePerRequest`: is the limit the relay's address?
+   */
+  readonly relayLimit?: RelayLimitCall | undefined;
 }
 
 export type VerdictName =
@@ -27,13 +33,18 @@ export type VerdictName =
   | 'client-error'
   | 'upstream-error'
   | 'relay-failure'
-  | 'bad-answer';
+  | 'relay-limited'
+  | 'bad-answer'
+  | 'empty-answer';
 
 /** What to do after an attempt failed. */
 export interface Verdict {
   readonly name: VerdictName;
-  /** cool: out of rotation for the request's scope until `coolUntilMs`; disable: until probed back. */
-  readonly key: 'keep' | 'cool' | 'disable';
+  /**
+   * cool: out of rotation for the request's scope until `coolUntilMs` (with its project's keys);
+   * disable: until probed back; lift: coolings the relay's recent 429s set are undone.
+   */
+  readonly key: 'keep' | 'cool' | 'disable' | 'lift';
   /** check: maybe the relay's fault, so a known-good call through it decides (the prober's). */
   readonly relay: 'keep' | 'unhealthy' | 'check';
   /** return: the upstream answer goes to the client as it is; the rest try again elsewhere. */
@@ -46,6 +57,8 @@ export interface Verdict {
    * request alone exceeds): the dispatcher applies only one such verdict per request.
    */
   readonly oncePerRequest?: true;
+  /** The key is not in question, the relay is: the next attempt takes it through another relay. */
+  readonly sameKey?: true;
 }
 
 /** Cooling when a 429 names no delay. Google's per-minute windows make 60 s the safe guess. */
@@ -167,6 +180,13 @@ const POLICY: readonly Row[] = [
     when: (o) => o.kind === 'bad-answer' && OVERSIZED_ANSWERS.has(o.code),
     verdict: (o) => ({ name: 'bad-answer', key: 'keep', relay: 'keep', next: 'return', reason: codeOf(o) }),
   },
+  // A 2xx holding nothing: no candidate, or candidates without a part or a finish reason; a
+  // stream that ended before any content (src/protocols/gemini/empty-answer.ts). Google's own
+  // hiccup, well formed, so neither the key nor the relay is to blame; another key may answer.
+  {
+    when: (o) => o.kind === 'bad-answer' && o.code === 'ANSWER_EMPTY',
+    verdict: () => ({ name: 'empty-answer', key: 'keep', relay: 'keep', next: 'next-key', reason: 'ANSWER_EMPTY' }),
+  },
   // A 2xx cut short, silent past the idle timeout, or not the JSON asked for: Google always
   // answers whole JSON, so whatever is in between is broken. Another relay may answer.
   {
@@ -197,7 +217,24 @@ const POLICY: readonly Row[] = [
     },
     verdict: (o) => relayFailure(codeOf(o)),
   },
-  // C. 429 RESOURCE_EXHAUSTED: cool the key for RetryInfo.retryDelay, or until the daily reset,
+  // The relay-limit rule (src/upstream/relay-limit.ts: 3 quota holders within 60 s): Google's 429
+  // through a relay that other keys' 429s came through lately, while other relays served those
+  // keys, is the relay's IP address limited, not the key. The relay backs off, the coolings its
+  // 429s set in the window are lifted, and the same key goes through another relay.
+  {
+    when: (o, attempted) => response(o)?.status === 429 && attempted.relayLimit === 'relay',
+    verdict: () => ({
+      name: 'relay-limited', key: 'lift', relay: 'unhealthy', next: 'next-relay', sameKey: true, reason: 'RELAY_RATE_LIMITED',
+    }),
+  },
+  // The relay is suspected, but no other relay has seen those keys lately: the key is not cooled
+  // yet and goes through another relay, whose answer is the evidence the rule reads next time.
+  {
+    when: (o, attempted) => response(o)?.status === 429 && attempted.relayLimit === 'unsure',
+    verdict: () => ({ name: 'rate-limited', key: 'keep', relay: 'keep', next: 'next-relay', sameKey: true, reason: 'RESOURCE_EXHAUSTED' }),
+  },
+  // C. 429 RESOURCE_EXHAUSTED: cool the key, and every key of its project (Google's quota is the
+  // project's), for RetryInfo.retryDelay, or until the daily reset,
   // for the request's scope only: its model, or for a call without a model its resource family
   // (`files:*`). Never for every model: a rate-limited file listing must not stop generation.
   {

@@ -1,48 +1,30 @@
 /**
  * @module The rotator: which key and which relay the next attempt uses, and the state (cooling,
- * disabled, unhealthy) that decides it. No I/O; the clock is passed in.
+ * disabled, unhealthy, projects) that decides it. No I/O; the clock is passed in.
  */
 
 import type { ApiKey, Relay } from '../config/lists.js';
+import { exportKeyState, importKeyState, newKeyRecord, newRelayRecord, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
+import { KeyProjects, type Cooling } from './key-projects.js';
 import type { Verdict } from './policy.js';
+import { summarizeProjects, type ProjectSummary } from './projects.js';
+import { RelayLimitWatch, type RelayLimitCall } from './relay-limit.js';
+
+export { keyState, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
 
 const RELAY_BACKOFF_BASE_MS = 1_000;
 const RELAY_BACKOFF_MAX_MS = 60_000;
 
-export interface KeyRecord {
-  readonly key: ApiKey;
-  /** Set while the key is out of rotation until a recovery probe (or a reload's probe) works. */
-  disabled: { readonly reason: string; readonly sinceMs: number } | undefined;
-  /**
-   * Scope → epoch ms when the key may serve it again. A scope is a model (quotas are per model)
-   * or, for calls without one, a resource family (`files:*`); none covers every model.
-   */
-  readonly cooling: Map<string, number>;
-  attempts: number;
-  failures: number;
-}
-
-export interface RelayRecord {
-  readonly relay: Relay;
-  consecutiveFailures: number;
-  unhealthyUntilMs: number;
-  attempts: number;
-  failures: number;
-}
-
 export type StateChange =
-  | { type: 'key-cooling'; keyId: string; scope: string; untilMs: number; reason: string }
+  | { type: 'key-cooling'; keyId: string; scope: string; untilMs: number; reason: string; project?: string }
+  /** A cooling lifted: the 429 that set it was the relay's (src/upstream/relay-limit.ts). */
+  | { type: 'key-uncooled'; keyId: string; scope: string; reason: string }
   | { type: 'key-disabled'; keyId: string; reason: string }
   | { type: 'key-enabled'; keyId: string; via: string }
+  /** Google named the key's project; `sharesQuotaWith`: keys found to share its quota by it. */
+  | { type: 'key-project'; keyId: string; project: string; learned: string; sharesQuotaWith?: string[] }
   | { type: 'relay-unhealthy'; relayId: string; untilMs: number; failures: number; reason: string }
   | { type: 'relay-healthy'; relayId: string };
-
-/** Key state worth keeping across a restart, by key id (never the key). */
-export interface SavedKeyState {
-  disabled?: { reason: string; sinceMs: number };
-  /** Scope (a model or a resource family) → epoch ms the cooling ends. */
-  cooling?: Record<string, number>;
-}
 
 export type KeyPick =
   | { readonly ok: true; readonly record: KeyRecord }
@@ -56,11 +38,9 @@ export interface RotatorDeps {
   readonly onChange: (change: StateChange) => void;
 }
 
-/** A key's state at `nowMs`, as /status and /metrics report it. */
-export function keyState(record: KeyRecord, nowMs: number): 'active' | 'cooling' | 'disabled' {
-  if (record.disabled) return 'disabled';
-  for (const until of record.cooling.values()) if (until > nowMs) return 'cooling';
-  return 'active';
+/** Whose quota a 429 spends: the key's project, or the key alone. */
+function holderOf(record: KeyRecord): string {
+  return record.project ?? record.key.id;
 }
 
 export class Rotator {
@@ -69,10 +49,13 @@ export class Rotator {
   /** Round-robin positions: the next pick starts scanning here. */
   #keyCursor = 0;
   #relayCursor = 0;
+  readonly #relayLimits = new RelayLimitWatch<Cooling>();
+  readonly #projects: KeyProjects;
   readonly #deps: RotatorDeps;
 
   constructor(keys: readonly ApiKey[], relays: readonly Relay[], deps: RotatorDeps) {
     this.#deps = deps;
+    this.#projects = new KeyProjects({ ...deps, cool: (record, scope, untilMs, reason) => this.cool(record, scope, untilMs, reason) });
     this.replace(keys, relays);
   }
 
@@ -80,10 +63,16 @@ export class Rotator {
   replace(keys: readonly ApiKey[], relays: readonly Relay[]): void {
     const oldKeys = new Map(this.#keys.map((record) => [record.key.id, record]));
     const oldRelays = new Map(this.#relays.map((record) => [record.relay.id, record]));
-    this.#keys = keys.map((key) => oldKeys.get(key.id) ?? newKeyRecord(key));
+    this.#keys = keys.map((key) => {
+      const record = oldKeys.get(key.id);
+      if (record === undefined) return newKeyRecord(key);
+      record.key = key; // its labels may have changed
+      return record;
+    });
     this.#relays = relays.map((relay) => oldRelays.get(relay.id) ?? newRelayRecord(relay));
     this.#keyCursor %= Math.max(1, this.#keys.length);
     this.#relayCursor %= Math.max(1, this.#relays.length);
+    this.#projects.regroup(this.#keys);
   }
 
   get keys(): readonly KeyRecord[] {
@@ -92,6 +81,11 @@ export class Rotator {
 
   get relays(): readonly RelayRecord[] {
     return this.#relays;
+  }
+
+  /** The projects known now (labelled or learned), each with its keys' ids. */
+  projects(): ProjectSummary[] {
+    return summarizeProjects(this.#keys.map((record) => ({ keyId: record.key.id, project: record.project, learned: record.learnedProject })));
   }
 
   /** The epoch ms until which `record` may not serve `scope`, or 0. */
@@ -116,14 +110,25 @@ export class Rotator {
     return Number.isFinite(soonest) ? soonest : now;
   }
 
-  /** The next usable key, round-robin, skipping keys this request already tried. */
-  pickKey(scope: string, tried: ReadonlySet<string>): KeyPick {
+  /**
+   * The next usable key, round-robin, skipping keys this request already tried. Keys of
+   * `avoidProjects` (projects this request already tried) come only when no other key can serve:
+   * another project's quota is more likely to have room.
+   */
+  pickKey(scope: string, tried: ReadonlySet<string>, avoidProjects?: ReadonlySet<string>): KeyPick {
+    const avoid = avoidProjects !== undefined && avoidProjects.size > 0 ? avoidProjects : undefined;
+    const pick = this.#scanKeys(scope, tried, avoid);
+    return pick.ok || avoid === undefined ? pick : this.#scanKeys(scope, tried, undefined);
+  }
+
+  #scanKeys(scope: string, tried: ReadonlySet<string>, avoid: ReadonlySet<string> | undefined): KeyPick {
     const count = this.#keys.length;
     let retryAtMs = Number.POSITIVE_INFINITY;
     for (let step = 0; step < count; step++) {
       const index = (this.#keyCursor + step) % count;
       const record = this.#keys[index];
       if (record === undefined || record.disabled || tried.has(record.key.id)) continue;
+      if (avoid !== undefined && record.project !== undefined && avoid.has(record.project)) continue;
       const until = this.coolingUntil(record, scope);
       if (until > 0) {
         retryAtMs = Math.min(retryAtMs, until);
@@ -174,30 +179,43 @@ export class Rotator {
     relay.attempts++;
   }
 
-  recordSuccess(relay: RelayRecord): void {
+  /** An attempt through `relay` succeeded (with `key`, when a key was used). */
+  recordSuccess(relay: RelayRecord, key?: KeyRecord): void {
+    if (key !== undefined && this.#relays.length > 1) this.#relayLimits.served(holderOf(key), relay.relay.id, this.#deps.now());
     if (relay.consecutiveFailures === 0) return;
     relay.consecutiveFailures = 0;
     relay.unhealthyUntilMs = 0;
+    relay.reason = undefined;
     this.#deps.onChange({ type: 'relay-healthy', relayId: relay.relay.id });
+  }
+
+  /** The relay-limit rule's call on Google's 429 for `key` through `relay` (relay-limit.ts). */
+  relayLimit(key: KeyRecord, relay: RelayRecord): RelayLimitCall | undefined {
+    return this.#relayLimits.limited(holderOf(key), relay.relay.id, this.#relays.length, this.#deps.now());
   }
 
   /** Applies a policy verdict to the key and relay of a failed attempt for `scope`. */
   apply(verdict: Verdict, key: KeyRecord, relay: RelayRecord, scope: string): void {
     if (verdict.key !== 'keep' || verdict.relay === 'unhealthy') key.failures++;
     if (verdict.key === 'cool' && verdict.coolUntilMs !== undefined) {
-      this.cool(key, scope, verdict.coolUntilMs, verdict.reason);
+      const changes = this.#projects.coolAll(key, scope, verdict.coolUntilMs, verdict.reason);
+      if (this.#relays.length > 1) this.#relayLimits.cooled(relay.relay.id, changes, this.#deps.now());
     }
     if (verdict.key === 'disable') this.disable(key, verdict.reason);
+    if (verdict.key === 'lift') this.#lift(relay, verdict.reason);
     if (verdict.relay === 'unhealthy') this.#markUnhealthy(relay, verdict.reason);
   }
 
-  cool(record: KeyRecord, scope: string, untilMs: number, reason: string): void {
-    if ((record.cooling.get(scope) ?? 0) >= untilMs) return;
+  /** Cools `record` for `scope` until `untilMs`; true when that is a change. */
+  cool(record: KeyRecord, scope: string, untilMs: number, reason: string): boolean {
+    if ((record.cooling.get(scope) ?? 0) >= untilMs) return false;
     // Scopes are looked up only when asked for again: drop the ended ones as new ones come.
     const now = this.#deps.now();
     for (const [other, end] of record.cooling) if (end <= now) record.cooling.delete(other);
     record.cooling.set(scope, untilMs);
-    this.#deps.onChange({ type: 'key-cooling', keyId: record.key.id, scope, untilMs, reason });
+    const project = record.project === undefined ? {} : { project: record.project };
+    this.#deps.onChange({ type: 'key-cooling', keyId: record.key.id, scope, untilMs, reason, ...project });
+    return true;
   }
 
   disable(record: KeyRecord, reason: string): void {
@@ -212,40 +230,38 @@ export class Rotator {
     this.#deps.onChange({ type: 'key-enabled', keyId: record.key.id, via });
   }
 
-  /** The state of every key that has some: disabled, or cooling into the future. */
+  /** Takes note of the project Google named for `record` (`projects/NNN`, from an error body). */
+  learnProject(record: KeyRecord, learned: string | undefined): void {
+    this.#projects.learn(this.#keys, record, learned);
+  }
+
+  /** The state of every key that has some, by key id (the state file's). */
   exportState(): Record<string, SavedKeyState> {
-    const now = this.#deps.now();
-    const saved: Record<string, SavedKeyState> = {};
-    for (const record of this.#keys) {
-      const cooling = Object.fromEntries([...record.cooling].filter(([, until]) => until > now));
-      const entry: SavedKeyState = {
-        ...(record.disabled && { disabled: { ...record.disabled } }),
-        ...(Object.keys(cooling).length > 0 && { cooling }),
-      };
-      if (entry.disabled || entry.cooling) saved[record.key.id] = entry;
-    }
-    return saved;
+    return exportKeyState(this.#keys, this.#deps.now());
   }
 
   /** Restores saved state onto the keys still listed; returns how many keys it touched. */
   importState(saved: Readonly<Record<string, SavedKeyState>>): number {
-    const now = this.#deps.now();
-    let restored = 0;
-    for (const record of this.#keys) {
-      const entry = Object.hasOwn(saved, record.key.id) ? saved[record.key.id] : undefined;
-      if (entry === undefined) continue;
-      if (entry.disabled) record.disabled = { ...entry.disabled };
-      for (const [scope, until] of Object.entries(entry.cooling ?? {})) {
-        if (until > now) record.cooling.set(scope, until);
-      }
-      restored++;
-    }
+    const restored = importKeyState(this.#keys, saved, this.#deps.now());
+    this.#projects.regroup(this.#keys);
     return restored;
+  }
+
+  /** Undoes what 429s through `relay` cooled lately: they were the relay's, not the keys'. */
+  #lift(relay: RelayRecord, reason: string): void {
+    const now = this.#deps.now();
+    for (const { record, scope, untilMs, previous } of this.#relayLimits.takeCoolings(relay.relay.id, now)) {
+      if (record.cooling.get(scope) !== untilMs) continue; // cooled again since, by another answer
+      if (previous > now) record.cooling.set(scope, previous);
+      else record.cooling.delete(scope);
+      this.#deps.onChange({ type: 'key-uncooled', keyId: record.key.id, scope, reason });
+    }
   }
 
   #markUnhealthy(record: RelayRecord, reason: string): void {
     record.failures++;
     record.consecutiveFailures++;
+    record.reason = reason;
     const backoff = Math.min(
       RELAY_BACKOFF_MAX_MS,
       RELAY_BACKOFF_BASE_MS * 2 ** Math.min(record.consecutiveFailures - 1, 16),
@@ -256,12 +272,4 @@ export class Rotator {
       failures: record.consecutiveFailures, reason,
     });
   }
-}
-
-function newKeyRecord(key: ApiKey): KeyRecord {
-  return { key, disabled: undefined, cooling: new Map(), attempts: 0, failures: 0 };
-}
-
-function newRelayRecord(relay: Relay): RelayRecord {
-  return { relay, consecutiveFailures: 0, unhealthyUntilMs: 0, attempts: 0, failures: 0 };
 }

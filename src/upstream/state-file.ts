@@ -1,5 +1,6 @@
 /**
- * @module Key state that survives a restart: cooling deadlines and disabled keys, and which key
+ * @module Key state that survives a restart: cooling deadlines, disabled keys, the projects
+ * Google named for keys, and which key
  * made each resource, all by key id (a hash prefix, never the key), written atomically (temporary file, then rename) at most once a
  * second, read once at start-up. A missing, corrupted or foreign file is ignored with a warning.
  */
@@ -35,14 +36,18 @@ function validResource(value: unknown): value is AffinityEntry {
   return isObject(value) && typeof value['keyId'] === 'string' && typeof value['untilMs'] === 'number';
 }
 
+/** A learned project is Google's number, never a name: no file can put other text in /status. */
+const LEARNED_PROJECT = /^projects\/\d{1,30}$/;
+
 function validEntry(value: unknown): value is SavedKeyState {
   if (!isObject(value)) return false;
-  const { disabled, cooling } = value;
+  const { disabled, cooling, project } = value;
   const disabledOk = disabled === undefined ||
     (isObject(disabled) && typeof disabled['reason'] === 'string' && typeof disabled['sinceMs'] === 'number');
   const coolingOk = cooling === undefined ||
     (isObject(cooling) && Object.values(cooling).every((until) => typeof until === 'number'));
-  return disabledOk && coolingOk;
+  const projectOk = project === undefined || (typeof project === 'string' && LEARNED_PROJECT.test(project));
+  return disabledOk && coolingOk && projectOk;
 }
 
 type Parsed = { keys: Record<string, SavedKeyState>; resources: Record<string, AffinityEntry> };

@@ -135,7 +135,9 @@ function heldAnswers(): { behaviour: Behaviour; answerAll(): void } {
   return {
     behaviour: (_request, res) => void held.push(res),
     answerAll: () => {
-      for (const res of held.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      // An answer that says something: an empty one ('{}') would go to the next key (issue 12 §4).
+      const answer = '{"candidates":[{"content":{"parts":[{"text":"ok"}]},"finishReason":"STOP"}]}';
+      for (const res of held.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
     },
   };
 }

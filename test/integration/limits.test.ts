@@ -87,7 +87,8 @@ describe('limits, access and hygiene', () => {
   it('strips hop-by-hop headers both ways and drops upstream cookies', async () => {
     upstream.next((_request, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'a=b', 'x-upstream': 'yes', connection: 'x-secret-hop', 'x-secret-hop': '1' });
-      res.end('{}');
+      // An answer that says something: an empty one ('{}') would go to the next key (issue 12 §4).
+      res.end('{"candidates":[{"content":{"parts":[{"text":"ok"}]},"finishReason":"STOP"}]}');
     });
     const response = await generate(proxy.url, { ...auth, connection: 'x-server-timeout', 'x-server-timeout': '1', 'x-goog-api-client': 'yes' });
     expect(response.status).toBe(200);

@@ -66,9 +66,11 @@ describe('/metrics', () => {
   it('shows open streams while they last', async () => {
     const stream = controlledStream();
     upstream.next(stream.behaviour);
-    const response = await fetch(`${proxy.url}${STREAM_PATH}`, { method: 'POST', headers: auth, body: GENERATE_BODY });
-    const reader = response.body!.getReader();
+    const opening = fetch(`${proxy.url}${STREAM_PATH}`, { method: 'POST', headers: auth, body: GENERATE_BODY });
+    // The proxy holds a stream's headers until its first content (issue 12 §4).
+    await stream.started;
     stream.send('one');
+    const reader = (await opening).body!.getReader();
     await reader.read();
     expect(sample(await scrape(), 'gemini_proxy_streams_open')).toBe(1);
     stream.send('two', 'STOP');

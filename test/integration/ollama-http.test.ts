@@ -174,18 +174,24 @@ describe('ollama API over HTTP', () => {
   });
 
   /** A stream from a controlled upstream, opened on the proxy. */
-  const started = async (path: string, body: unknown) => {
+  /**
+   * A stream opened through the proxy. The proxy holds the headers until the first content (or
+   * the keep-alive interval): `first`, when given, is that content.
+   */
+  const started = async (path: string, body: unknown, first?: string) => {
     const stream = controlledStream();
     h.upstream.next(stream.behaviour);
-    return { stream, response: await open(h.proxy.url, path, body) };
+    const opening = open(h.proxy.url, path, body);
+    await stream.started;
+    if (first !== undefined) stream.send(first);
+    return { stream, response: await opening };
   };
 
   it.each([
     ['cut', 'upstream stream failed after the response started'],
     ['end', 'upstream stream ended without a finish reason'],
   ] as const)('an upstream stream that %ss before a finish reason ends with an {"error"} line and a warning', async (how, warning) => {
-    const { stream, response } = await started('/api/chat', { model: MODEL, messages: USER });
-    stream.send('partial');
+    const { stream, response } = await started('/api/chat', { model: MODEL, messages: USER }, 'partial');
     await response.until(hasLine);
     stream[how]();
     const all = lines(await response.ended);
@@ -197,8 +203,7 @@ describe('ollama API over HTTP', () => {
   });
 
   it('a client that goes away mid-stream aborts the upstream request', async () => {
-    const { stream, response } = await started('/api/generate', { model: MODEL, prompt: 'hi' });
-    stream.send('one');
+    const { response } = await started('/api/generate', { model: MODEL, prompt: 'hi' }, 'one');
     await response.until(hasLine);
     response.destroy();
     await h.upstream.requests[0]?.closed;

@@ -29,14 +29,21 @@ describe('streaming pass-through', () => {
   const openStream = (signal?: AbortSignal) =>
     fetch(`${proxy.url}${STREAM_PATH}`, { method: 'POST', body: GENERATE_BODY, headers: { 'content-type': 'application/json' }, signal });
 
+  /** A stream whose first chunk was sent: the proxy holds the headers until it (issue 12 §4). */
+  const openedWith = async (stream: ReturnType<typeof controlledStream>, first: string, signal?: AbortSignal) => {
+    const opening = openStream(signal);
+    await stream.started;
+    stream.send(first);
+    return opening;
+  };
+
   it('delivers each chunk before the upstream has written the next', async () => {
     const stream = controlledStream();
     upstream.next(stream.behaviour);
-    const response = await openStream();
+    const response = await openedWith(stream, 'first');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const reader = response.body!.getReader();
-    stream.send('first');
     expect(decoder.decode((await reader.read()).value)).toContain('"text":"first"');
     stream.send('second', 'STOP');
     expect(decoder.decode((await reader.read()).value)).toContain('"text":"second"');
@@ -64,9 +71,8 @@ describe('streaming pass-through', () => {
   it('after the first byte, an upstream failure ends the stream: no retry, no second generation', async () => {
     const stream = controlledStream();
     upstream.next(stream.behaviour);
-    const response = await openStream();
+    const response = await openedWith(stream, 'partial');
     const reader = response.body!.getReader();
-    stream.send('partial');
     expect(decoder.decode((await reader.read()).value)).toContain('partial');
     stream.cut();
     await expect(reader.read()).rejects.toThrow();
@@ -81,9 +87,8 @@ describe('streaming pass-through', () => {
     proxy = await startProxy({ keys: ['key-one'], relays: [upstream.url], settings: { idleTimeoutMs: 200 } });
     const stream = controlledStream();
     upstream.next(stream.behaviour);
-    const response = await openStream();
+    const response = await openedWith(stream, 'one');
     const reader = response.body!.getReader();
-    stream.send('one');
     await reader.read();
     await expect(reader.read()).rejects.toThrow();
     await upstream.requests[0]?.closed;
@@ -95,9 +100,8 @@ describe('streaming pass-through', () => {
     const stream = controlledStream();
     upstream.next(stream.behaviour);
     const controller = new AbortController();
-    const response = await openStream(controller.signal);
+    const response = await openedWith(stream, 'one', controller.signal);
     const reader = response.body!.getReader();
-    stream.send('one');
     await reader.read();
     controller.abort();
     await upstream.requests[0]?.closed;

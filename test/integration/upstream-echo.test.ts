@@ -56,10 +56,17 @@ describe('keys echoed by the upstream never reach the client', () => {
 
   it.each([1, 3, 17, 200])('in the error frame of a passed-through stream, in %i pieces', async (pieces) => {
     h.upstream.next(echoErrorFrame(pieces));
-    const response = await rawRequest(h.proxy.url, { method: 'POST', path: STREAM_PATH, body: '{}' });
-    expect(response.body).toContain('partial');
-    expect(response.body).toContain('Internal error for key [redacted]');
-    expectClean(JSON.stringify(response));
+    const response = await fetch(`${h.proxy.url}${STREAM_PATH}`, { method: 'POST', body: '{}' });
+    // A stream that ends on an error frame is cut, not ended (issue 12 §4): read up to the cut.
+    let body = '';
+    const decoder = new TextDecoder();
+    const reader = response.body!.getReader();
+    await (async () => {
+      for (let read = await reader.read(); read.done !== true; read = await reader.read()) body += decoder.decode(read.value, { stream: true });
+    })().catch(() => undefined);
+    expect(body).toContain('partial');
+    expect(body).toContain('Internal error for key [redacted]');
+    expectClean(JSON.stringify({ headers: [...response.headers], body }));
   });
 
   it('in the error frame of an OpenAI stream', async () => {

@@ -151,3 +151,46 @@ export function controlledStream() {
     },
   };
 }
+
+/** Answers 200 with `value` as JSON, whatever its shape (empty answers included). */
+export function answerWith(value: unknown): Behaviour {
+  return (_request, res) => json(res, 200, value);
+}
+
+const USAGE = { promptTokenCount: 4, totalTokenCount: 4 };
+
+/**
+ * 200 answers that hold nothing, as Google has sent them: no candidates at all, an empty list,
+ * a candidate without parts or finish reason, a candidate with an empty parts list.
+ */
+export const EMPTY_ANSWERS: Readonly<Record<string, unknown>> = {
+  'no candidates': { usageMetadata: USAGE, modelVersion: 'gemini-2.5-flash' },
+  'an empty candidates list': { candidates: [], usageMetadata: USAGE },
+  'a candidate without parts or finish reason': { candidates: [{ content: { role: 'model' }, index: 0 }], usageMetadata: USAGE },
+  'a candidate with no parts': { candidates: [{ content: { role: 'model', parts: [] }, index: 0 }], usageMetadata: USAGE },
+};
+
+/** A real answer without text: the candidate stopped for safety (wire-formats §1.7). */
+export const SAFETY_ANSWER = {
+  candidates: [{
+    content: { role: 'model' }, finishReason: 'SAFETY', index: 0,
+    safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true }],
+  }],
+  usageMetadata: USAGE,
+};
+
+/**
+ * An `alt=sse` stream of `events` written at once, then ended cleanly, or cut once the events
+ * have reached the socket.
+ */
+export function sseStream(events: readonly unknown[], ending: 'end' | 'cut' = 'end'): Behaviour {
+  return (_request, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const text = events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`).join('');
+    if (ending === 'end') {
+      res.end(text);
+      return;
+    }
+    res.write(text, () => res.socket?.destroy());
+  };
+}

@@ -271,3 +271,87 @@ describe('loadLists', () => {
     });
   });
 });
+
+describe('key labels in api_keys.txt', () => {
+  let dir: string;
+  const load = (text: string) => {
+    const apiKeysFile = join(dir, 'api_keys.txt');
+    writeFileSync(apiKeysFile, text);
+    return { ...loadLists({ apiKeysFile, apiKeysFileExplicit: true, proxyUrlsFile: join(dir, 'none.txt'), envKeys: [], usersFile: '' }), apiKeysFile };
+  };
+  const loadError = (text: string) => configError(() => load(text));
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gp-labels-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an old file (bare keys, comments, blanks, CRLF) reads exactly as before: no projects', () => {
+    const { keys, warnings } = load('# pool\r\nAIza-one\r\n\r\n  AIza-two  \r\n\tAQ.Ab-three\r\n');
+    expect(keys).toStrictEqual([
+      { id: keyId('AIza-one'), secret: 'AIza-one' }, { id: keyId('AIza-two'), secret: 'AIza-two' }, { id: keyId('AQ.Ab-three'), secret: 'AQ.Ab-three' },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a project label after the key, separated by spaces or tabs; the id is the key\'s alone', () => {
+    const { keys } = load('AIza-a1  project=alpha\nAIza-a2\tproject=alpha\nAIza-b1 project=beta\nAIza-solo\n');
+    expect(keys).toStrictEqual([
+      { id: keyId('AIza-a1'), secret: 'AIza-a1', project: 'alpha' },
+      { id: keyId('AIza-a2'), secret: 'AIza-a2', project: 'alpha' },
+      { id: keyId('AIza-b1'), secret: 'AIza-b1', project: 'beta' },
+      { id: keyId('AIza-solo'), secret: 'AIza-solo' },
+    ]);
+  });
+
+  it('a project of digits is Google\'s project number', () => {
+    expect(load('AIza-one project=123456789\n').keys[0]?.project).toBe('projects/123456789');
+  });
+
+  it('an unknown label (one a later version reads, like proxy=) is ignored with a warning naming it, never its value', () => {
+    const { keys, warnings, apiKeysFile } = load('AIza-one proxy=http://user:SECRET@p.example:8080 project=alpha\n');
+    expect(keys).toStrictEqual([{ id: keyId('AIza-one'), secret: 'AIza-one', project: 'alpha' }]);
+    expect(warnings).toEqual([`${apiKeysFile}:1: unknown label proxy, ignored`]);
+    expect(warnings.join()).not.toContain('SECRET');
+  });
+
+  it('the same key on two lines (other labels, other spacing) is one key, with a warning', () => {
+    const { keys, warnings, apiKeysFile } = load('AIza-one project=alpha\nAIza-two\nAIza-one   project=beta\n');
+    expect(keys.map((key) => [key.secret, key.project])).toEqual([['AIza-one', 'alpha'], ['AIza-two', undefined]]);
+    expect(warnings).toEqual([`${apiKeysFile}:3: the same key as line 1, dropped`]);
+  });
+
+  it.each([
+    ['a label where the key goes', 'project=alpha\n', 'expected a key first'],
+    ['a label alone after a blank key line', 'AIza-one\nproject=alpha AIza-two\n', 'expected a key first'],
+    ['two keys on a line', 'AIza-one AIza-SECRET-two\n', 'expected one key a line'],
+    ['a label given twice', 'AIza-one project=a project=b\n', 'the label project is given twice'],
+    ['an empty project', 'AIza-one project=\n', 'expected project=NAME'],
+    ['a project with a slash', 'AIza-one project=a/SECRET\n', 'expected project=NAME'],
+    ['an upper-case label name', 'AIza-one Project=alpha\n', 'expected one key a line'],
+  ])('%s is an error naming the line, never the value', (_label, text, message) => {
+    const error = loadError(text);
+    expect(error.code).toBe('GP_CONFIG_INVALID');
+    expect(error.field).toMatch(/api_keys\.txt:\d$/);
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain('SECRET');
+    expect(error.message).not.toContain('AIza');
+  });
+
+  it('a label that holds a key is refused: /status would show it', () => {
+    const error = loadError('AIza-one\nAIza-two project=AIza-one\n');
+    expect(error.field).toMatch(/api_keys\.txt:2$/);
+    expect(error.message).toContain('a label must not hold a key');
+    expect(error.message).not.toContain('AIza');
+  });
+
+  it('keys from the environment take no labels', () => {
+    const error = configError(() => loadLists({
+      apiKeysFile: join(dir, 'none.txt'), apiKeysFileExplicit: false, proxyUrlsFile: join(dir, 'none.txt'), envKeys: ['project=alpha'], usersFile: '',
+    }));
+    expect(error.field).toBe('GEMINI_API_KEYS:1');
+  });
+});

@@ -214,3 +214,33 @@ describe('classify: 429 cooling times', () => {
     expect(classify(fromFixture(FIXTURES.quotaPerDay()), PROXY_PATH, winter).coolUntilMs).toBe(Date.UTC(2026, 0, 16, 8));
   });
 });
+
+describe('classify: the relay-limit rows (the rule itself: relay-limit.test.ts)', () => {
+  const withCall = (relayLimit: 'relay' | 'unsure') => ({ ...PROXY_PATH, relayLimit });
+
+  it.each([
+    ['per minute', FIXTURES.quotaPerMinute('37s')],
+    ['per day', FIXTURES.quotaPerDay()],
+    ['bare', FIXTURES.quotaBare()],
+  ])('a %s 429 the rule calls the relay\'s: the relay backs off, coolings are lifted, the same key goes elsewhere', (_label, fixture) => {
+    const verdict = classify(fromFixture(fixture), withCall('relay'), NOW);
+    expect(verdict).toEqual({
+      name: 'relay-limited', key: 'lift', relay: 'unhealthy', next: 'next-relay', sameKey: true, reason: 'RELAY_RATE_LIMITED',
+    });
+  });
+
+  it('a 429 the rule is unsure of: nothing cooled or blamed yet; the same key goes through another relay', () => {
+    const verdict = classify(fromFixture(FIXTURES.quotaPerMinute('37s')), withCall('unsure'), NOW);
+    expect(verdict).toEqual({ name: 'rate-limited', key: 'keep', relay: 'keep', next: 'next-relay', sameKey: true, reason: 'RESOURCE_EXHAUSTED' });
+  });
+
+  it('without a call, a 429 is the key\'s (and its project\'s) as before', () => {
+    expect(classify(fromFixture(FIXTURES.quotaPerMinute('37s')), PROXY_PATH, NOW)).toMatchObject(rateLimited);
+  });
+
+  it('a call never turns another answer into a relay limit: a relay\'s bare 429, a 503, an invalid key', () => {
+    expect(classify(fromBody(429, 'Too Many Requests'), withCall('relay'), NOW)).toMatchObject(relayFailure('http-429'));
+    expect(classify(fromFixture(FIXTURES.overloaded()), withCall('relay'), NOW)).toMatchObject(upstreamError('UNAVAILABLE'));
+    expect(classify(fromFixture(FIXTURES.apiKeyInvalid()), withCall('unsure'), NOW)).toMatchObject(keyInvalid('API_KEY_INVALID'));
+  });
+});

@@ -305,3 +305,132 @@ describe('replace', () => {
     expect([1, 2].map(() => pickId(rotator))).toEqual(['key_5', 'key_5']);
   });
 });
+
+describe('projects', () => {
+  const labelled = (n: number, project?: string): ApiKey => ({ ...key(n), ...(project !== undefined && { project }) });
+  /** key_1, key_2 in alpha; key_3 in beta; key_4 alone. */
+  const makeProjects = (relayCount = 1): Rotator => new Rotator(
+    [labelled(1, 'alpha'), labelled(2, 'alpha'), labelled(3, 'beta'), labelled(4)],
+    Array.from({ length: relayCount }, (_, i) => relay(i + 1)),
+    { now: () => now, onChange },
+  );
+  const quota = (seconds: number) => verdictOf(FIXTURES.quotaPerMinute(`${seconds}s`));
+
+  it('a 429 cools every key of the project for that model, and no other key', () => {
+    const rotator = makeProjects();
+    rotator.apply(quota(30), keyRec(rotator, 0), relayRec(rotator, 0), 'm');
+    expect(rotator.keys.map((record) => rotator.coolingUntil(record, 'm'))).toEqual([T0 + 30_000, T0 + 30_000, 0, 0]);
+    expect(rotator.coolingUntil(keyRec(rotator, 1), 'other')).toBe(0);
+    expect(onChange.mock.calls.map(([change]) => change)).toEqual([
+      { type: 'key-cooling', keyId: 'key_1', scope: 'm', untilMs: T0 + 30_000, reason: 'RESOURCE_EXHAUSTED', project: 'alpha' },
+      { type: 'key-cooling', keyId: 'key_2', scope: 'm', untilMs: T0 + 30_000, reason: 'RESOURCE_EXHAUSTED', project: 'alpha' },
+    ]);
+    expect([1, 2, 3].map(() => pickId(rotator))).toEqual(['key_3', 'key_4', 'key_3']);
+  });
+
+  it('the next pick prefers a key of a project the request has not tried', () => {
+    const rotator = makeProjects();
+    expect(rotator.pickKey('m', new Set(['key_1']), new Set(['alpha']))).toMatchObject({ ok: true, record: { key: { id: 'key_3' } } });
+    // Only keys of tried projects left: one of them rather than none.
+    expect(rotator.pickKey('m', new Set(['key_1', 'key_3', 'key_4']), new Set(['alpha', 'beta']))).toMatchObject({ ok: true, record: { key: { id: 'key_2' } } });
+  });
+
+  it('keys of tried projects count for the earliest retry when every other key is cooling', () => {
+    const rotator = makeProjects();
+    rotator.cool(keyRec(rotator, 2), 'm', T0 + 9_000, 'r');
+    rotator.cool(keyRec(rotator, 3), 'm', T0 + 9_000, 'r');
+    rotator.cool(keyRec(rotator, 1), 'm', T0 + 4_000, 'r');
+    expect(rotator.pickKey('m', new Set(['key_1']), new Set(['alpha']))).toEqual({ ok: false, why: 'cooling', retryAtMs: T0 + 4_000 });
+  });
+
+  it('learns a project from Google: reported once, with the keys found to share it, who then cool together', () => {
+    const rotator = make(3);
+    rotator.cool(keyRec(rotator, 0), 'm', T0 + 20_000, 'RESOURCE_EXHAUSTED');
+    onChange.mockClear();
+    rotator.learnProject(keyRec(rotator, 0), 'projects/7');
+    rotator.learnProject(keyRec(rotator, 0), 'projects/7');
+    rotator.learnProject(keyRec(rotator, 1), 'projects/7');
+    rotator.learnProject(keyRec(rotator, 1), undefined);
+    expect(onChange.mock.calls.map(([change]) => change)).toEqual([
+      { type: 'key-project', keyId: 'key_1', project: 'projects/7', learned: 'projects/7' },
+      { type: 'key-project', keyId: 'key_2', project: 'projects/7', learned: 'projects/7', sharesQuotaWith: ['key_1'] },
+      // The quota is one: the key that joined takes the cooling already running.
+      { type: 'key-cooling', keyId: 'key_2', scope: 'm', untilMs: T0 + 20_000, reason: 'SHARED_PROJECT', project: 'projects/7' },
+    ]);
+    expect(rotator.projects()).toEqual([{ id: 'projects/7', keyIds: ['key_1', 'key_2'], learned: ['projects/7'] }]);
+    rotator.apply(verdictOf(FIXTURES.quotaPerMinute('5s')), keyRec(rotator, 1), relayRec(rotator, 0), 'n');
+    expect(rotator.coolingUntil(keyRec(rotator, 0), 'n')).toBe(T0 + 5_000);
+    expect(rotator.coolingUntil(keyRec(rotator, 2), 'n')).toBe(0);
+  });
+
+  it('a key learned to be in a labelled key\'s Google project joins the label', () => {
+    const rotator = makeProjects();
+    rotator.learnProject(keyRec(rotator, 0), 'projects/7');
+    rotator.learnProject(keyRec(rotator, 3), 'projects/7');
+    expect(onChange).toHaveBeenLastCalledWith({
+      type: 'key-project', keyId: 'key_4', project: 'alpha', learned: 'projects/7', sharesQuotaWith: ['key_1', 'key_2'],
+    });
+    expect(keyRec(rotator, 3).project).toBe('alpha');
+  });
+
+  it('a reload applies changed labels and keeps what was learned', () => {
+    const rotator = makeProjects();
+    rotator.learnProject(keyRec(rotator, 3), 'projects/9');
+    rotator.replace([labelled(1, 'alpha'), labelled(2), labelled(3, 'alpha'), labelled(4)], [relay(1)]);
+    expect(rotator.keys.map((record) => record.project)).toEqual(['alpha', undefined, 'alpha', 'projects/9']);
+  });
+
+  it('learned projects go to the state file and come back; labels do not (the key file holds them)', () => {
+    const rotator = makeProjects();
+    rotator.learnProject(keyRec(rotator, 3), 'projects/9');
+    const saved = rotator.exportState();
+    expect(saved).toEqual({ key_4: { project: 'projects/9' } });
+    const restarted = make(4);
+    expect(restarted.importState(saved)).toBe(1);
+    expect(keyRec(restarted, 3).project).toBe('projects/9');
+  });
+});
+
+describe('the relay-limit rule in the rotator', () => {
+  // Functions, not constants: the clock is set before each test.
+  const quota = () => verdictOf(FIXTURES.quotaPerMinute('30s'));
+  const relayLimited = () => classify({ kind: 'response', status: 429, error: parseGoogleError(JSON.stringify(FIXTURES.quotaPerMinute('30s').body)) },
+    { ...PROXY_PATH, relayLimit: 'relay' }, now);
+
+  it('three keys limited through relay 1 while relay 2 served them: the relay backs off and their coolings are lifted', () => {
+    const rotator = make(4, 2);
+    const [r1, r2] = [relayRec(rotator, 0), relayRec(rotator, 1)];
+    for (const index of [0, 1]) {
+      expect(rotator.relayLimit(keyRec(rotator, index), r1)).toBeUndefined();
+      rotator.apply(quota(), keyRec(rotator, index), r1, 'm');
+    }
+    rotator.cool(keyRec(rotator, 3), 'm', T0 + 99_000, 'r'); // another answer's, through no relay: stays
+    rotator.recordSuccess(r2, keyRec(rotator, 2));
+    expect(rotator.relayLimit(keyRec(rotator, 2), r1)).toBe('relay');
+    onChange.mockClear();
+    rotator.apply(relayLimited(), keyRec(rotator, 2), r1, 'm');
+    expect(rotator.keys.map((record) => rotator.coolingUntil(record, 'm'))).toEqual([0, 0, 0, T0 + 99_000]);
+    expect(r1).toMatchObject({ unhealthyUntilMs: T0 + 1_000, reason: 'RELAY_RATE_LIMITED' });
+    expect(onChange.mock.calls.map(([change]) => change)).toEqual([
+      { type: 'key-uncooled', keyId: 'key_2', scope: 'm', reason: 'RELAY_RATE_LIMITED' },
+      { type: 'key-uncooled', keyId: 'key_1', scope: 'm', reason: 'RELAY_RATE_LIMITED' },
+      { type: 'relay-unhealthy', relayId: 'relay1.example', untilMs: T0 + 1_000, failures: 1, reason: 'RELAY_RATE_LIMITED' },
+    ]);
+  });
+
+  it('keys of one project count once: their 429s are the project\'s', () => {
+    const rotator = new Rotator(
+      [{ ...key(1), project: 'p' }, { ...key(2), project: 'p' }, { ...key(3), project: 'p' }, key(4)],
+      [relay(1), relay(2)], { now: () => now, onChange },
+    );
+    rotator.recordSuccess(relayRec(rotator, 1), keyRec(rotator, 3)); // not recorded yet: no 429 so far
+    for (const index of [0, 1, 2]) expect(rotator.relayLimit(keyRec(rotator, index), relayRec(rotator, 0))).toBeUndefined();
+  });
+
+  it('a success through the relay clears its state and reason', () => {
+    const rotator = make(1, 2);
+    rotator.apply(relayLimited(), keyRec(rotator, 0), relayRec(rotator, 0), 'm');
+    rotator.recordSuccess(relayRec(rotator, 0), keyRec(rotator, 0));
+    expect(relayRec(rotator, 0)).toMatchObject({ unhealthyUntilMs: 0, reason: undefined, consecutiveFailures: 0 });
+  });
+});

@@ -135,6 +135,7 @@ describe('defaultSettings', () => {
       headersTimeoutMs: 600_000,
       idleTimeoutMs: 300_000,
       keepaliveIntervalMs: 15_000,
+      geminiKeepAlive: false,
       maxBodyBytes: 20 * 1024 * 1024,
       maxInflightBodyBytes: 256 * 1024 * 1024,
       maxUploadBytes: 2 * 1024 ** 3,

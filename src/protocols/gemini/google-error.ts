@@ -17,9 +17,18 @@ export interface GoogleError {
   readonly quotaIds: readonly string[];
   /** `RetryInfo.retryDelay`, in milliseconds. */
   readonly retryDelayMs: number | undefined;
+  /**
+   * The Google Cloud project the key belongs to, as `projects/NNN`: from `ErrorInfo.metadata
+   * .consumer` or a `QuotaFailure` violation's `subject`. Absent when the body names none.
+   */
+  readonly project?: string;
 }
 
-
+/**
+ * How Google names the consumer: `projects/123`, `project:123`, `project_number:123`. Digits
+ * only, so what is kept can never be a key (a consumer may also read `api_key:AIza…`).
+ */
+const CONSUMER_PROJECT = /^(?:projects\/|project:|project_number:)(\d{1,30})$/;
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -42,21 +51,31 @@ function typeOf(detail: Json): string {
   return text(detail['@type']).replace(/^type\.googleapis\.com\//, '');
 }
 
-function collect(details: Json[]): Pick<GoogleError, 'reasons' | 'quotaIds' | 'retryDelayMs'> {
+/** `projects/NNN` when `value` is one of the consumer forms, else undefined. */
+export function consumerProject(value: unknown): string | undefined {
+  const match = CONSUMER_PROJECT.exec(text(value));
+  return match?.[1] === undefined ? undefined : `projects/${match[1]}`;
+}
+
+function collect(details: Json[]): Pick<GoogleError, 'reasons' | 'quotaIds' | 'retryDelayMs' | 'project'> {
   const reasons: string[] = [];
   const quotaIds: string[] = [];
   let retryDelayMs: number | undefined;
+  let project: string | undefined;
   for (const detail of details) {
     const type = typeOf(detail);
     if (type === 'google.rpc.ErrorInfo' && text(detail['reason'])) reasons.push(text(detail['reason']));
+    if (type === 'google.rpc.ErrorInfo' && isObject(detail['metadata'])) project ??= consumerProject(detail['metadata']['consumer']);
     if (type === 'google.rpc.RetryInfo') retryDelayMs = parseRetryDelay(detail['retryDelay']);
     if (type === 'google.rpc.QuotaFailure' && Array.isArray(detail['violations'])) {
       for (const violation of detail['violations']) {
-        if (isObject(violation) && text(violation['quotaId'])) quotaIds.push(text(violation['quotaId']));
+        if (!isObject(violation)) continue;
+        if (text(violation['quotaId'])) quotaIds.push(text(violation['quotaId']));
+        project ??= consumerProject(violation['subject']);
       }
     }
   }
-  return { reasons, quotaIds, retryDelayMs };
+  return { reasons, quotaIds, retryDelayMs, ...(project !== undefined && { project }) };
 }
 
 /** google.rpc.Code names: a Google error envelope always carries one. */

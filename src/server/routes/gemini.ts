@@ -1,21 +1,27 @@
 /**
  * @module The Gemini REST pass-through: the path checked and cleaned, the client's credentials
- * stripped, the request dispatched with a pool key, the answer streamed back with backpressure.
+ * stripped, the request dispatched with a pool key, the answer streamed back with backpressure
+ * (an empty answer, or an empty stream start, first goes to another key).
  */
 
+import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError } from '../../errors.js';
 import { geminiTarget, isGeminiPath } from '../../protocols/gemini/paths.js';
 import { createdResources, createsResource, resourceOfPath } from '../../protocols/gemini/resources.js';
 import { isObject } from '../../protocols/shared/json.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { ResourceAffinity } from '../../state/affinity.js';
+import { withNamedGiveUp } from '../../upstream/answer.js';
 import type { HttpMethod, UpstreamRequest } from '../../upstream/attempt.js';
-import type { Dispatcher } from '../../upstream/dispatch.js';
+import type { Dispatcher, UpstreamAnswer } from '../../upstream/dispatch.js';
+import type { HoldCheck } from '../../upstream/held-stream.js';
+import { heldBody, JSON_ANSWER_HOLD, sseStartHold } from '../answer-checks.js';
 import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import { downstreamHeaders, upstreamHeaders } from '../headers.js';
 import { ErrorFrameGuard } from '../error-frames.js';
-import { relayBody, sendBody } from '../respond.js';
+import { relayPlain, relaySse } from '../gemini-stream.js';
+import { sendBody } from '../respond.js';
 import type { Route } from '../router.js';
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
@@ -35,6 +41,10 @@ export interface GeminiRouteDeps {
   readonly resolveModel: ModelResolver;
   /** Which key made each resource: creations are recorded here, deletions forgotten. */
   readonly affinity: ResourceAffinity;
+  /** `--stream-keepalive`: the longest a stream's headers wait for its first content; 0 none. */
+  readonly keepaliveMs: number;
+  /** `--gemini-keep-alive`: keep-alive comments on `alt=sse` streams too. */
+  readonly geminiKeepAlive: boolean;
 }
 
 /**
@@ -54,6 +64,51 @@ async function create(ctx: RequestContext, deps: GeminiRouteDeps, request: Upstr
   sendBody(ctx.res, result.status, headers, JSON.stringify(result.value));
 }
 
+/** `alt` (or `$alt`) as the client asked: the answer's format. */
+function alt(ctx: RequestContext): string | null {
+  return ctx.search.get('alt') ?? ctx.search.get('$alt');
+}
+
+/** A field mask may leave out the very fields an answer is judged by (candidates, finishReason). */
+function masked(ctx: RequestContext): boolean {
+  return ctx.search.has('fields') || ctx.search.has('$fields') || ctx.req.headers['x-goog-fieldmask'] !== undefined;
+}
+
+/**
+ * What of a 2xx is read before the proxy commits to it (issue 12 §4). A non-streamed
+ * generateContent answer is held whole (up to HOLD_LIMIT) and passed on only if it says
+ * something; an `alt=sse` stream's headers wait for its first content, at most the keep-alive
+ * interval. Other calls, other formats (`alt=proto`, the JSON-array stream) and field-masked
+ * answers are passed on as they come.
+ */
+function holdFor(verb: string, ctx: RequestContext, deps: GeminiRouteDeps): HoldCheck | undefined {
+  if (masked(ctx)) return undefined;
+  const format = alt(ctx);
+  if (verb === 'generateContent' && (format === null || format === 'json')) return JSON_ANSWER_HOLD;
+  if (verb === 'streamGenerateContent' && format === 'sse') return sseStartHold(deps.keepaliveMs);
+  return undefined;
+}
+
+/** A 2xx the proxy committed to: what the client gets. */
+interface Committed {
+  readonly kind: 'committed';
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: AsyncIterable<Buffer>;
+}
+
+/** Sends `request`, holding its answer's start when `hold` asks. */
+async function dispatch(
+  ctx: RequestContext, deps: GeminiRouteDeps, request: UpstreamRequest & { readonly expect?: undefined }, hold: HoldCheck | undefined,
+): Promise<Committed | UpstreamAnswer> {
+  if (hold === undefined) {
+    const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+    return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: result.body };
+  }
+  const result = await withNamedGiveUp(deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts), ctx.attempts);
+  return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: heldBody(result) };
+}
+
 async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void> {
   if (!METHODS.has(ctx.method)) throw new ProxyError('GP_METHOD_NOT_ALLOWED');
   const target = geminiTarget(ctx.pathname, ctx.search, deps.resolveModel);
@@ -71,7 +126,7 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
     clientPath: true,
   };
   if (createsResource(request.method, request.path)) return create(ctx, deps, request);
-  const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  const result = await dispatch(ctx, deps, request, holdFor(target.verb, ctx, deps));
   if (result.kind === 'answer') {
     sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
     return;
@@ -79,21 +134,14 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   const deleted = ctx.method === 'DELETE' ? resourceOfPath(request.path) : undefined;
   if (deleted !== undefined) deps.affinity.forget(deleted);
   ctx.res.writeHead(result.status, downstreamHeaders(result.headers));
-  // Stream headers go out at once, so the client sees the response start before the model's
-  // first token. A stream may end in an error frame, which is scrubbed like an error body.
-  const stream = target.verb === 'streamGenerateContent';
-  if (stream) {
-    ctx.streaming = true;
-    ctx.res.flushHeaders();
-  }
-  try {
-    await relayBody(result.body, ctx.res, ctx.signal, stream ? new ErrorFrameGuard(deps.scrub) : undefined);
-  } catch (error) {
-    // Committed: no retry, no second generation spliced in. Log it; the cut connection tells
-    // the client the stream did not complete.
-    if (!ctx.signal.aborted) ctx.log.warn({ err: error }, 'upstream stream failed after the response started');
-    ctx.res.destroy();
-  }
+  if (target.verb !== 'streamGenerateContent') return relayPlain(ctx, result.body, undefined);
+  // The headers go out now (held at most until the first content), so the client sees the
+  // stream start before the rest of the answer. A stream may end in an error frame, which is
+  // scrubbed like an error body.
+  ctx.streaming = true;
+  ctx.res.flushHeaders();
+  if (alt(ctx) !== 'sse') return relayPlain(ctx, result.body, new ErrorFrameGuard(deps.scrub));
+  return relaySse(ctx, result.body, { scrub: deps.scrub, keepaliveMs: deps.geminiKeepAlive ? deps.keepaliveMs : 0 });
 }
 
 /** The Gemini routes: `/v1beta/…`, `/v1/…`, `/v1alpha/…`, and the same under `/gemini`. */

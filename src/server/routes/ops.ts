@@ -1,4 +1,4 @@
-/** @module Operator endpoints: `/healthz` (open), `/status` (keys and relays, no secrets), `/metrics`. */
+/** @module Operator endpoints: `/healthz` (open), `/status` (keys, projects and relays, no secrets), `/metrics`. */
 
 import { ProxyError } from '../../errors.js';
 import { keyState, type Rotator } from '../../upstream/rotator.js';
@@ -10,7 +10,17 @@ function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-/** The state of every key and relay; keys appear only by id. */
+/**
+ * The projects keys share (labelled or learned): a project of several keys has one quota, not
+ * one per key. `learned`: the Google projects named for its keys (by id only; never a key).
+ */
+function describeProjects(rotator: Rotator): Record<string, unknown>[] {
+  return rotator.projects().map(({ id, keyIds, learned }) => ({
+    id, keys: keyIds, ...(learned.length > 0 && { learned }), ...(keyIds.length > 1 && { sharedQuota: true }),
+  }));
+}
+
+/** The state of every key, project and relay; keys appear only by id. */
 function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
   const keys = rotator.keys.map((record) => {
     const cooling: Record<string, string> = {};
@@ -20,6 +30,7 @@ function describeState(rotator: Rotator, nowMs: number): Record<string, unknown>
     const state = keyState(record, nowMs);
     return {
       id: record.key.id,
+      ...(record.project !== undefined && { project: record.project }),
       state,
       ...(record.disabled && { reason: record.disabled.reason, disabledAt: iso(record.disabled.sinceMs) }),
       ...(state === 'cooling' && { coolingUntil: cooling }),
@@ -30,12 +41,12 @@ function describeState(rotator: Rotator, nowMs: number): Record<string, unknown>
   const relays = rotator.relays.map((record) => ({
     id: record.relay.id,
     state: record.unhealthyUntilMs > nowMs ? 'unhealthy' : 'healthy',
-    ...(record.unhealthyUntilMs > nowMs && { unhealthyUntil: iso(record.unhealthyUntilMs) }),
+    ...(record.unhealthyUntilMs > nowMs && { unhealthyUntil: iso(record.unhealthyUntilMs), reason: record.reason }),
     consecutiveFailures: record.consecutiveFailures,
     attempts: record.attempts,
     failures: record.failures,
   }));
-  return { keys, relays };
+  return { keys, projects: describeProjects(rotator), relays };
 }
 
 function getOnly(method: string): void {

@@ -1,0 +1,70 @@
+/**
+ * @module One line of `api_keys.txt`: the key, then optional `name=value` labels, separated by
+ * whitespace (`AIza…  project=alpha`). A key never holds whitespace, and a first word shaped like
+ * a label is refused, so a label can never be read as a key nor a key as a label.
+ */
+
+import { ConfigError } from './config-error.js';
+
+/** What the labels of one key line say. */
+export interface KeyLabels {
+  /** The project the operator says the key belongs to: a name, or `projects/NNN`. */
+  readonly project?: string;
+}
+
+const PRINTABLE_TOKEN = /^[\x21-\x7e]+$/;
+/** `name=value`: a lower-case name, then anything up to the next whitespace. */
+const LABEL = /^([a-z][a-z0-9_-]{0,31})=(.*)$/;
+/** A project label: a short name (no `/`, so it never looks like Google's `projects/NNN`). */
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A project label of digits only is Google's project number, named as Google's errors name it. */
+const PROJECT_NUMBER = /^\d{1,30}$/;
+
+/**
+ * Labels this version reads. Any other well-formed `name=value` is ignored with a warning, so a
+ * file written for a newer version (with `proxy=`, say) still loads, and a typo shows in the log.
+ */
+const KNOWN_LABELS = new Set(['project']);
+
+/** The key of a line: printable, no whitespace, not shaped like a label. Never echoed. */
+export function checkKey(secret: string, where: string): void {
+  if (!PRINTABLE_TOKEN.test(secret)) {
+    throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a key of printable characters without spaces');
+  }
+  if (LABEL.test(secret)) {
+    throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a key first; name=value labels go after the key on its line');
+  }
+}
+
+function projectOf(value: string, where: string): string {
+  if (PROJECT_NUMBER.test(value)) return `projects/${value}`;
+  if (PROJECT_NAME.test(value)) return value;
+  // Not echoed: a malformed value may be a key pasted in the wrong place.
+  throw new ConfigError('GP_CONFIG_INVALID', where,
+    'expected project=NAME (letters, digits, ".", "_", "-"; at most 64) or project=NUMBER (Google\'s project number)');
+}
+
+/** Splits a trimmed key line into its key and its labels; `warnings` gets unknown label names. */
+export function parseKeyLine(line: string, where: string, warnings: string[]): { secret: string; labels: KeyLabels } {
+  const [secret = '', ...words] = line.split(/\s+/);
+  checkKey(secret, where);
+  const seen = new Set<string>();
+  let project: string | undefined;
+  for (const word of words) {
+    const match = LABEL.exec(word);
+    const name = match?.[1];
+    const value = match?.[2];
+    if (name === undefined || value === undefined) {
+      // Not echoed: a second word without `=` is most likely a second key on the line.
+      throw new ConfigError('GP_CONFIG_INVALID', where, 'expected one key a line, without spaces, optionally followed by name=value labels');
+    }
+    if (seen.has(name)) throw new ConfigError('GP_CONFIG_INVALID', where, `the label ${name} is given twice`);
+    seen.add(name);
+    if (!KNOWN_LABELS.has(name)) {
+      warnings.push(`${where}: unknown label ${name}, ignored`);
+      continue;
+    }
+    project = projectOf(value, where);
+  }
+  return { secret, labels: project === undefined ? {} : { project } };
+}

@@ -1,0 +1,48 @@
+/**
+ * @module Whether a passed-through `alt=sse` stream ended complete: its last event carries a
+ * `finishReason` (wire-formats §1.8.1; a stream without one was cut short, §1.8.2). The stream is
+ * not parsed: the last chunks are kept (references, no copies) and only the last event is
+ * searched once, when the body has ended, for the key itself (json-keys.ts). Pure.
+ */
+
+import { FINISH, hasKey } from './json-keys.js';
+
+/**
+ * Kept from the stream's end (references to the last chunks, so at most this much per stream).
+ * In the last event `finishReason` comes after the answer's parts and before only the candidate's
+ * metadata (safety ratings, citations, grounding), the usage and the ids: far less than this. A
+ * last event larger than the window is searched within the window.
+ */
+const WINDOW = 64 * 1024;
+/** Event ends, as in sse.ts; Google writes `\r\n\r\n`. */
+const EVENT_ENDS = ['\r\n\r\n', '\n\n', '\r\r'].map((end) => Buffer.from(end));
+const SPACES = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+export class LastEvent {
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+
+  /** Keeps `chunk` as the newest; drops what lies wholly before the window. */
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0]?.length ?? 0) >= WINDOW) {
+      this.#bytes -= this.#chunks.shift()?.length ?? 0;
+    }
+  }
+
+  /** True when the last event (within the window) holds a `finishReason` key. */
+  finished(): boolean {
+    const all = this.#chunks.length === 1 ? this.#chunks[0] ?? Buffer.alloc(0) : Buffer.concat(this.#chunks);
+    const window = all.subarray(Math.max(0, all.length - WINDOW));
+    let end = window.length;
+    while (end > 0 && SPACES.has(window[end - 1] ?? 0)) end--;
+    const text = window.subarray(0, end);
+    let start = 0;
+    for (const mark of EVENT_ENDS) {
+      const at = text.lastIndexOf(mark);
+      if (at !== -1) start = Math.max(start, at + mark.length);
+    }
+    return hasKey(text.subarray(start), FINISH);
+  }
+}

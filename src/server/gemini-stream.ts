@@ -1,0 +1,115 @@
+/**
+ * @module The Gemini pass-through's streams, once the dispatcher has committed to an answer:
+ * passed on chunk by chunk with backpressure, Google's error frame scrubbed, and an honest end.
+ * An `alt=sse` stream whose last event has no `finishReason` (cut short, or ended by an error
+ * frame) is cut rather than ended, so the client's SDK sees an error instead of a short answer
+ * (wire-formats §1.8.2); only that last event is searched, once, at the end. With
+ * `--gemini-keep-alive` a silent `alt=sse` stream gets SSE comments between events; never
+ * otherwise, since the legacy `@google/generative-ai` SDK stalls on them (wire-formats §1.8.3).
+ */
+
+import type { ServerResponse } from 'node:http';
+import { LastEvent } from '../protocols/gemini/stream-end.js';
+import type { RequestContext } from './context.js';
+import { ErrorFrameGuard } from './error-frames.js';
+import { KeepAlive } from './keep-alive.js';
+import { writeChunk } from './respond.js';
+
+/** Framed as Google frames its events, so a parser that splits on `\r\n\r\n` only still copes. */
+const KEEP_ALIVE = ': keep-alive\r\n\r\n';
+
+export interface GeminiStreamOptions {
+  /** Removes every known secret from text that came from upstream. */
+  readonly scrub: (text: string) => string;
+  /** Keep-alive period for `alt=sse`; 0 sends none (the default: `--gemini-keep-alive` off). */
+  readonly keepaliveMs: number;
+}
+
+/** Whether what was written so far ends between two events, where a comment may go. */
+class EventBoundary {
+  /** The last bytes written: enough to hold the longest event end, `\r\n\r\n`. */
+  #last = '\n\n';
+
+  saw(out: Buffer): void {
+    const tail = out.subarray(Math.max(0, out.length - 4)).toString('latin1');
+    this.#last = (this.#last + tail).slice(-4);
+  }
+
+  get here(): boolean {
+    return this.#last.endsWith('\r\n\r\n') || this.#last.endsWith('\n\n') || this.#last.endsWith('\r\r');
+  }
+}
+
+/**
+ * Ends the connection without the body's last chunk, after what was written has been flushed (a
+ * reset could drop it): the client reads a body cut short.
+ */
+export function cutResponse(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket === null) res.destroy();
+  else socket.destroySoon();
+}
+
+/** Relays an `alt=sse` stream (its start already held by the dispatcher), then ends or cuts it. */
+export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>, options: GeminiStreamOptions): Promise<void> {
+  const guard = new ErrorFrameGuard(options.scrub);
+  const last = new LastEvent();
+  const boundary = new EventBoundary();
+  const keepAlive = new KeepAlive(ctx.res, () => KEEP_ALIVE, options.keepaliveMs, () => boundary.here);
+  const write = async (out: Buffer | undefined): Promise<void> => {
+    if (out === undefined) return;
+    keepAlive.wrote();
+    boundary.saw(out);
+    await writeChunk(ctx.res, out, ctx.signal);
+  };
+  try {
+    for await (const chunk of body) {
+      last.push(chunk);
+      await write(guard.push(chunk));
+    }
+    await write(guard.end());
+  } catch (error) {
+    return broken(ctx, error);
+  } finally {
+    keepAlive.stop();
+  }
+  if (last.finished()) {
+    ctx.res.end();
+    return;
+  }
+  ctx.truncated = true;
+  ctx.log.warn('upstream stream ended without a finish reason');
+  cutResponse(ctx.res);
+}
+
+/**
+ * Relays any other committed body as it comes (a JSON-array stream with its error frame
+ * scrubbed, a non-streamed answer as it was), then ends it; cut if the upstream breaks.
+ */
+export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer>, guard: ErrorFrameGuard | undefined): Promise<void> {
+  try {
+    for await (const chunk of body) {
+      const out = guard === undefined ? chunk : guard.push(chunk);
+      if (out !== undefined) await writeChunk(ctx.res, out, ctx.signal);
+    }
+    const rest = guard?.end();
+    if (rest !== undefined) await writeChunk(ctx.res, rest, ctx.signal);
+  } catch (error) {
+    return broken(ctx, error);
+  }
+  ctx.res.end();
+}
+
+/**
+ * The upstream broke after the response started. Committed: no retry, no second generation
+ * spliced in. Logged and counted; the cut connection tells the client it did not complete.
+ */
+function broken(ctx: RequestContext, error: unknown): void {
+  if (ctx.signal.aborted) {
+    ctx.res.destroy(); // the client left: nobody reads what is still buffered
+    return;
+  }
+  if (ctx.streaming) ctx.truncated = true;
+  ctx.log.warn({ err: error }, 'upstream stream failed after the response started');
+  cutResponse(ctx.res);
+}
