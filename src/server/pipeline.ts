@@ -16,7 +16,6 @@ import type {
 import type { ImageLink } from '../protocols/shared/media.js';
 import { parseJsonObject, type Json } from '../protocols/shared/read.js';
 import type { StreamTranslation } from '../protocols/shared/stream.js';
-import { withNamedGiveUp } from '../upstream/answer.js';
 import type { UpstreamRequest } from '../upstream/attempt.js';
 import type { Dispatcher, JsonResult, UpstreamAnswer } from '../upstream/dispatch.js';
 import { heldBody, sayingAnswer, sseStartHold } from './answer-checks.js';
@@ -133,7 +132,7 @@ export function callJson(
 ): Promise<JsonResult | UpstreamAnswer> {
   const expect = call.verb === 'generateContent' ? sayingAnswer(shape) : shape;
   const request = { ...upstreamRequest(ctx, call), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
-  return withNamedGiveUp(deps.dispatcher.send(request, ctx.signal, ctx.attempts), ctx.attempts);
+  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
 }
 
 /**
@@ -146,7 +145,7 @@ async function callStream(ctx: RequestContext, deps: PipelineDeps, call: Generat
   const hold = sseStartHold(deps.keepaliveMs);
   const result = hold === undefined
     ? await deps.dispatcher.send(request, ctx.signal, ctx.attempts)
-    : await withNamedGiveUp(deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts), ctx.attempts);
+    : await deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts);
   if (result.kind === 'answer') return result;
   return { kind: 'stream', body: result.kind === 'json' ? heldBody(result) : result.body };
 }

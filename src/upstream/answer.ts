@@ -8,9 +8,7 @@
 
 import type { ByteBudget, ResponseBody } from './attempt.js';
 import { failureCode } from './attempt.js';
-import type { AttemptTrail } from './dispatch.js';
 import { readHeld, type HoldCheck } from './held-stream.js';
-import { ProxyError } from '../errors.js';
 
 /** The largest answer read whole (generated images arrive inline, base64). */
 export const ANSWER_LIMIT = 64 * 1024 * 1024;
@@ -71,22 +69,4 @@ async function readWhole(body: ResponseBody, check: JsonCheck, signal: AbortSign
   const verdict = check(value);
   if (verdict === true) return { ok: true, value };
   return { ok: false, code: verdict === false ? 'ANSWER_BAD_SHAPE' : verdict };
-}
-
-/**
- * The dispatcher answers for its keys when it gives up without Google's word, and an empty
- * answer blames no key: a request whose last attempt got one would read "no API key is usable".
- * This names what happened instead: 502 GP_UPSTREAM_EMPTY_ANSWER. (The dispatcher's give-up is
- * the natural home of this rule; until it has it, callers pass its errors through here.)
- */
-export function namedGiveUp(error: unknown, trail: readonly AttemptTrail[]): unknown {
-  if (!(error instanceof ProxyError) || error.code !== 'GP_NO_KEY_AVAILABLE') return error;
-  return trail.at(-1)?.verdict === 'empty-answer' ? new ProxyError('GP_UPSTREAM_EMPTY_ANSWER') : error;
-}
-
-/** What `sending` (a dispatch) resolves with, or the error it gave up with, named as above. */
-export function withNamedGiveUp<T>(sending: Promise<T>, trail: readonly AttemptTrail[]): Promise<T> {
-  return sending.catch((error: unknown) => {
-    throw namedGiveUp(error, trail);
-  });
 }

@@ -225,6 +225,8 @@ export class Dispatcher {
       throw new ProxyError(BARE_ANSWER_CODES[last.bareStatus] ?? 'GP_UPSTREAM_REJECTED',
         `the upstream answered ${last.bareStatus} without an API error`);
     }
+    // Empty answers blame no key: a request whose attempts all got one is told so, not "no key".
+    if (verdict === 'empty-answer') throw new ProxyError('GP_UPSTREAM_EMPTY_ANSWER');
     if (verdict === undefined || verdict === 'key-invalid' || last?.answer === undefined) {
       throw new ProxyError('GP_NO_KEY_AVAILABLE');
     }

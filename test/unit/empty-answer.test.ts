@@ -5,12 +5,11 @@
 
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../../src/errors.js';
 import { isEmptyAnswer } from '../../src/protocols/gemini/empty-answer.js';
 import { LastEvent } from '../../src/protocols/gemini/stream-end.js';
 import { JsonAnswerScanner, SseStartScanner } from '../../src/protocols/gemini/stream-start.js';
 import { sayingAnswer } from '../../src/server/answer-checks.js';
-import { namedGiveUp, readAnswer } from '../../src/upstream/answer.js';
+import { readAnswer } from '../../src/upstream/answer.js';
 import { HOLD_LIMIT, HeldStream, type HoldCheck } from '../../src/upstream/held-stream.js';
 import { classify } from '../../src/upstream/policy.js';
 import { EMPTY_ANSWERS, SAFETY_ANSWER, chunk } from '../support/behaviours.js';
@@ -185,14 +184,5 @@ describe('the empty-answer row', () => {
     expect(classify({ kind: 'bad-answer', code: 'ANSWER_EMPTY' }, { clientPath: false }, 0)).toEqual({
       name: 'empty-answer', key: 'keep', relay: 'keep', next: 'next-key', reason: 'ANSWER_EMPTY',
     });
-  });
-
-  it('a give-up after empty answers is named GP_UPSTREAM_EMPTY_ANSWER; other give-ups stay as they were', () => {
-    const noKey = new ProxyError('GP_NO_KEY_AVAILABLE');
-    const empty = { key: 'k', relay: 'r', verdict: 'empty-answer' as const, ms: 1 };
-    expect((namedGiveUp(noKey, [empty]) as ProxyError).code).toBe('GP_UPSTREAM_EMPTY_ANSWER');
-    expect(namedGiveUp(noKey, [{ ...empty, verdict: 'key-invalid' }])).toBe(noKey);
-    const cooling = new ProxyError('GP_KEYS_COOLING');
-    expect(namedGiveUp(cooling, [empty])).toBe(cooling);
   });
 });

@@ -11,7 +11,6 @@ import { createdResources, createsResource, resourceOfPath } from '../../protoco
 import { isObject } from '../../protocols/shared/json.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
 import type { ResourceAffinity } from '../../state/affinity.js';
-import { withNamedGiveUp } from '../../upstream/answer.js';
 import type { HttpMethod, UpstreamRequest } from '../../upstream/attempt.js';
 import type { Dispatcher, UpstreamAnswer } from '../../upstream/dispatch.js';
 import type { HoldCheck } from '../../upstream/held-stream.js';
@@ -105,7 +104,7 @@ async function dispatch(
     const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
     return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: result.body };
   }
-  const result = await withNamedGiveUp(deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts), ctx.attempts);
+  const result = await deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts);
   return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: heldBody(result) };
 }
 
