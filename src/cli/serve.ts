@@ -17,6 +17,11 @@ function readLists(config: Config): Lists {
   return loadLists(listSourcesOf(config));
 }
 
+/** The egress proxies by id (never with their credentials), when there are any. */
+function egressIds(lists: Lists): { egress?: string[] } {
+  return lists.egress.length === 0 ? {} : { egress: lists.egress.map((proxy) => proxy.id) };
+}
+
 function logWarnings(log: Logger, lists: Lists): void {
   for (const warning of lists.warnings) log.warn({ event: 'list-warning' }, warning);
 }
@@ -37,7 +42,7 @@ function reloader(config: Config, daemon: Daemon, log: Logger): (trigger: string
     daemon.reload(lists);
     log.info({
       event: 'reloaded', trigger, keys: lists.keys.length, relays: lists.relays.map((relay) => relay.id),
-      users: lists.users.length,
+      ...egressIds(lists), users: lists.users.length,
     }, 'reloaded');
     // A reload is the operator saying "I fixed something": disabled keys get probed at once.
     void daemon.prober.probeAll();
@@ -82,7 +87,7 @@ export async function serve(config: Config, log: Logger, secrets: Secrets): Prom
   const reload = reloader(config, daemon, log);
   // Watching and signal handling start before the "listening" line, so a supervisor that acts on
   // that line always finds them in place.
-  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile, config.usersFile],
+  const stopWatching = watchFiles([config.apiKeysFile, config.proxyUrlsFile, config.egressProxiesFile, config.usersFile],
     config.watchIntervalMs, () => reload('file-change'));
   const stopped = handleSignals(config, daemon, log, reload);
   const { address, port } = await listen(daemon, config).catch((error: unknown) => {
@@ -91,7 +96,7 @@ export async function serve(config: Config, log: Logger, secrets: Secrets): Prom
   });
   log.info({
     event: 'listening', address, port, keys: lists.keys.length,
-    relays: lists.relays.map((relay) => relay.id), users: lists.users.length, protocols: config.protocols,
+    relays: lists.relays.map((relay) => relay.id), ...egressIds(lists), users: lists.users.length, protocols: config.protocols,
     auth: config.proxyKeys.length > 0,
     ...(config.configFile && { config: config.configFile }),
   }, `listening on ${address}:${port}`);

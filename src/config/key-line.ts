@@ -10,6 +10,11 @@ import { ConfigError } from './config-error.js';
 export interface KeyLabels {
   /** The project the operator says the key belongs to: a name, or `projects/NNN`. */
   readonly project?: string;
+  /**
+   * The egress proxy the key always leaves through (its `host:port` in the egress proxies file),
+   * or `direct` for none, instead of the one the hash ring gives it.
+   */
+  readonly egress?: string;
 }
 
 const PRINTABLE_TOKEN = /^[\x21-\x7e]+$/;
@@ -20,11 +25,14 @@ const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** A project label of digits only is Google's project number, named as Google's errors name it. */
 const PROJECT_NUMBER = /^\d{1,30}$/;
 
+/** A proxy label: `host:port` as the egress proxies file gives it, or `direct`. */
+const PROXY_NAME = /^[A-Za-z0-9.:[\]_-]{1,300}$/;
+
 /**
  * Labels this version reads. Any other well-formed `name=value` is ignored with a warning, so a
- * file written for a newer version (with `proxy=`, say) still loads, and a typo shows in the log.
+ * file written for a newer version still loads, and a typo shows in the log.
  */
-const KNOWN_LABELS = new Set(['project']);
+const KNOWN_LABELS = new Set(['project', 'proxy']);
 
 /** The key of a line: printable, no whitespace, not shaped like a label. Never echoed. */
 export function checkKey(secret: string, where: string): void {
@@ -44,12 +52,17 @@ function projectOf(value: string, where: string): string {
     'expected project=NAME (letters, digits, ".", "_", "-"; at most 64) or project=NUMBER (Google\'s project number)');
 }
 
+function proxyOf(value: string, where: string): string {
+  if (PROXY_NAME.test(value)) return value;
+  throw new ConfigError('GP_CONFIG_INVALID', where, 'expected proxy=HOST:PORT (an egress proxy as its file lists it) or proxy=direct');
+}
+
 /** Splits a trimmed key line into its key and its labels; `warnings` gets unknown label names. */
 export function parseKeyLine(line: string, where: string, warnings: string[]): { secret: string; labels: KeyLabels } {
   const [secret = '', ...words] = line.split(/\s+/);
   checkKey(secret, where);
   const seen = new Set<string>();
-  let project: string | undefined;
+  const labels: { project?: string; egress?: string } = {};
   for (const word of words) {
     const match = LABEL.exec(word);
     const name = match?.[1];
@@ -64,7 +77,8 @@ export function parseKeyLine(line: string, where: string, warnings: string[]): {
       warnings.push(`${where}: unknown label ${name}, ignored`);
       continue;
     }
-    project = projectOf(value, where);
+    if (name === 'project') labels.project = projectOf(value, where);
+    else labels.egress = proxyOf(value, where);
   }
-  return { secret, labels: project === undefined ? {} : { project } };
+  return { secret, labels };
 }

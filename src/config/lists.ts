@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { errorCode } from '../errors.js';
 import { ConfigError } from './config-error.js';
+import { toEgress, type EgressProxy } from './egress-line.js';
 import { checkKey, parseKeyLine } from './key-line.js';
+
+export type { EgressProxy } from './egress-line.js';
 
 export const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
 
@@ -17,6 +20,8 @@ export interface ApiKey {
   readonly secret: string;
   /** The project its line's `project=` label names (src/config/key-line.ts); absent without one. */
   readonly project?: string;
+  /** The egress proxy its line's `proxy=` label pins it to (an id, or `direct`); absent without one. */
+  readonly egress?: string;
 }
 
 /** An upstream base URL: Google's endpoint or a relay in front of it. */
@@ -31,6 +36,8 @@ export interface Relay {
 export interface Lists {
   readonly keys: readonly ApiKey[];
   readonly relays: readonly Relay[];
+  /** The forward proxies upstream connections leave through; empty for none (direct). */
+  readonly egress: readonly EgressProxy[];
   /** The user ids allowed to start chats (the session API); empty when there is no users file. */
   readonly users: readonly string[];
   /** Things worth a warning line (duplicates dropped), never containing a secret. */
@@ -42,6 +49,8 @@ export interface ListSources {
   /** False when the path is the built-in default, so a missing file is not an error. */
   apiKeysFileExplicit: boolean;
   proxyUrlsFile: string;
+  /** '' or absent: no egress proxies. */
+  egressProxiesFile?: string;
   envKeys: readonly string[];
   usersFile: string;
 }
@@ -105,7 +114,7 @@ function uniqueKeys(entries: readonly { key: ApiKey; line: number }[], file: str
     keys.push(key);
   }
   for (const { key, line } of entries) {
-    if (key.project !== undefined && first.has(key.project)) {
+    if ((key.project !== undefined && first.has(key.project)) || (key.egress !== undefined && first.has(key.egress))) {
       throw new ConfigError('GP_CONFIG_INVALID', `${file}:${line}`, 'a label must not hold a key');
     }
   }
@@ -187,6 +196,29 @@ function loadRelays(file: string, warnings: string[]): Relay[] {
   return [...byId.values()];
 }
 
+/** One proxy a `host:port`: two lines naming it (with other credentials, say) are one proxy. */
+function loadEgress(file: string, warnings: string[]): EgressProxy[] {
+  if (file === '') return [];
+  const text = readOptional(file, '--egress-proxies-file');
+  const byId = new Map<string, EgressProxy>();
+  for (const line of text === undefined ? [] : parseLines(text, file, warnings)) {
+    const proxy = toEgress(line.value, `${file}:${line.line}`);
+    if (byId.has(proxy.id)) warnings.push(`${file}:${line.line}: the same proxy as an earlier line, dropped`);
+    else byId.set(proxy.id, proxy);
+  }
+  return [...byId.values()];
+}
+
+/** A key pinned to a proxy the egress file does not list would leave from an address nobody chose. */
+function checkPins(keys: readonly ApiKey[], egress: readonly EgressProxy[], sources: ListSources): void {
+  const ids = new Set(egress.map((proxy) => proxy.id));
+  for (const key of keys) {
+    if (key.egress === undefined || key.egress === 'direct' || ids.has(key.egress)) continue;
+    throw new ConfigError('GP_CONFIG_INVALID', sources.apiKeysFile,
+      `${key.id} has proxy=${key.egress}, which ${sources.egressProxiesFile || 'no egress proxies file'} does not list`);
+  }
+}
+
 /** Most operators do not serve chat sessions, so a missing users file means no users, not an error. */
 function loadUsers(file: string, warnings: string[]): string[] {
   if (file === '') return [];
@@ -199,15 +231,18 @@ function loadUsers(file: string, warnings: string[]): string[] {
  * session API is served ('' otherwise): a file nobody uses must not stop a start or a reload.
  */
 export function listSourcesOf(config: ListSources & { readonly protocols: readonly string[] }): ListSources {
-  const { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile } = config;
-  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, envKeys, usersFile: config.protocols.includes('session') ? usersFile : '' };
+  const { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, egressProxiesFile, envKeys, usersFile } = config;
+  const users = config.protocols.includes('session') ? usersFile : '';
+  return { apiKeysFile, apiKeysFileExplicit, proxyUrlsFile, egressProxiesFile: egressProxiesFile ?? '', envKeys, usersFile: users };
 }
 
-/** Reads the three lists; throws a ConfigError naming the file and line of the first problem. */
+/** Reads the lists; throws a ConfigError naming the file and line of the first problem. */
 export function loadLists(sources: ListSources): Lists {
   const warnings: string[] = [];
   const keys = loadKeys(sources, warnings);
   const relays = loadRelays(sources.proxyUrlsFile, warnings);
+  const egress = loadEgress(sources.egressProxiesFile ?? '', warnings);
+  checkPins(keys, egress, sources);
   const users = loadUsers(sources.usersFile, warnings);
-  return { keys, relays, users, warnings };
+  return { keys, relays, egress, users, warnings };
 }

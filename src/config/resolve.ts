@@ -86,6 +86,7 @@ export function resolveConfig(input: ResolveInput): Config {
     ...resolved,
     apiKeysFile: resolvePath(resolved.apiKeysFile),
     proxyUrlsFile: resolvePath(resolved.proxyUrlsFile),
+    egressProxiesFile: resolvePath(resolved.egressProxiesFile),
     stateFile: resolved.stateFile === '' ? '' : resolvePath(resolved.stateFile),
     usersFile: resolvePath(resolved.usersFile),
     interactionLog: resolved.interactionLog === '' ? '' : resolvePath(resolved.interactionLog),

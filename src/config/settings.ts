@@ -27,6 +27,8 @@ export interface Settings {
   port: number;
   apiKeysFile: string;
   proxyUrlsFile: string;
+  /** Forward proxies (HTTP, HTTPS, SOCKS5) upstream connections leave through, one per line. */
+  egressProxiesFile: string;
   proxyKeys: readonly string[];
   allowUnauthenticated: boolean;
   fetchImageUrls: boolean;
@@ -114,6 +116,12 @@ export const SETTINGS: SpecTable = {
     flag: 'proxy-urls-file', env: 'GEMINI_PROXY_PROXY_URLS_FILE', valueName: 'path',
     defaultText: 'proxy_urls.txt', isPath: true,
     help: 'upstream base URLs, one per line; when absent, Google\'s endpoint is the one relay',
+    parse: parseText,
+  },
+  egressProxiesFile: {
+    flag: 'egress-proxies-file', env: 'GEMINI_PROXY_EGRESS_PROXIES_FILE', valueName: 'path',
+    defaultText: 'egress_proxies.txt', isPath: true,
+    help: 'forward proxies (http://, https://, socks5://) upstream connections leave through, one per line; when absent, none',
     parse: parseText,
   },
   proxyKeys: {

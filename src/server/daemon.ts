@@ -56,7 +56,7 @@ export interface DaemonOptions {
 function logChange(log: Logger, change: StateChange): void {
   const { type, ...fields } = change;
   const until = 'untilMs' in fields ? { untilMs: undefined, until: new Date(fields.untilMs).toISOString() } : {};
-  const level = type === 'key-disabled' || type === 'relay-unhealthy' ? 'warn' : 'info';
+  const level = type === 'key-disabled' || type === 'relay-unhealthy' || type === 'egress-unhealthy' ? 'warn' : 'info';
   log[level]({ event: type, ...fields, ...until }, type.replace('-', ' '));
 }
 
@@ -94,7 +94,7 @@ export class Daemon {
         if (change.type.startsWith('key-')) this.#stateFile?.scheduleSave();
         if (change.type === 'key-disabled') this.prober.confirm(change.keyId);
       },
-    });
+    }, lists.egress);
     this.#affinity = new MemoryAffinity(now, () => this.#stateFile?.scheduleSave());
     this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, { rotator: this.rotator, affinity: this.#affinity }, log, now);
     this.#stateFile?.load();
@@ -197,12 +197,12 @@ export class Daemon {
     return this.#server.address() as AddressInfo;
   }
 
-  /** New key and relay lists; in-flight requests keep going, surviving keys keep their state. */
+  /** New key, relay and egress lists; in-flight requests keep going, surviving keys keep their state. */
   reload(lists: Lists): void {
-    this.rotator.replace(lists.keys, lists.relays);
+    this.rotator.replace(lists.keys, lists.relays, lists.egress);
     this.#sessions.replaceUsers(lists.users);
     this.#rememberSecrets(lists);
-    this.#pools.retain(new Set(lists.relays.map((relay) => relay.origin)));
+    this.#pools.retain(new Set(lists.relays.map((relay) => relay.origin)), lists.egress);
   }
 
   /** Reopens the files the daemon appends to (after logrotate moved them). */

@@ -6,6 +6,7 @@
 
 import type { AttemptTrail } from '../upstream/dispatch.js';
 import { keyState, type Rotator } from '../upstream/rotator.js';
+import type { Health } from '../upstream/health.js';
 
 /** Seconds; long tails are normal for thinking models. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -119,9 +120,16 @@ export class Metrics {
     for (const [project, counts] of projects) {
       for (const [name, count] of Object.entries(counts)) lines.push(`gemini_proxy_project_keys${labels({ project, state: name })} ${count}`);
     }
-    const relays = { healthy: 0, unhealthy: 0 };
-    for (const record of state.rotator.relays) relays[record.unhealthyUntilMs > state.nowMs ? 'unhealthy' : 'healthy']++;
+    const health = (records: Iterable<Health>): Record<'healthy' | 'unhealthy', number> => {
+      const counts = { healthy: 0, unhealthy: 0 };
+      for (const record of records) counts[record.unhealthyUntilMs > state.nowMs ? 'unhealthy' : 'healthy']++;
+      return counts;
+    };
     family('gemini_proxy_relays', 'gauge', 'Relays by state.');
-    for (const [name, count] of Object.entries(relays)) lines.push(`gemini_proxy_relays${labels({ state: name })} ${count}`);
+    for (const [name, count] of Object.entries(health(state.rotator.relays))) lines.push(`gemini_proxy_relays${labels({ state: name })} ${count}`);
+    family('gemini_proxy_egress_proxies', 'gauge', 'Egress proxies by state.');
+    for (const [name, count] of Object.entries(health(state.rotator.egress.records))) {
+      lines.push(`gemini_proxy_egress_proxies${labels({ state: name })} ${count}`);
+    }
   }
 }

@@ -78,7 +78,9 @@ export type AttemptResult =
     };
 
 export interface AttemptTarget {
+  /** A relay's pool, or the dispatcher through an egress proxy (which serves several origins). */
   readonly pool: UndiciDispatcher;
+  readonly origin: string;
   readonly basePath: string;
   readonly secret: string;
   readonly signal: AbortSignal;
@@ -158,6 +160,7 @@ export async function attempt(request: UpstreamRequest, target: AttemptTarget): 
   let response: UndiciDispatcher.ResponseData;
   try {
     response = await target.pool.request({
+      origin: target.origin,
       path: target.basePath + request.path,
       method: request.method,
       headers: { ...request.headers, 'x-goog-api-key': target.secret },

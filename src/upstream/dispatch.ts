@@ -13,13 +13,15 @@ import type { ResourceAffinity } from '../state/affinity.js';
 import { pinFor, type Pin } from './pin.js';
 import type { Verdict, VerdictName } from './policy.js';
 import type { UpstreamPools } from './pool.js';
-import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
-import { backoffMs, condemns, Walk } from './walk.js';
+import type { RelayRecord, Rotator } from './rotator.js';
+import { backoffMs, condemns, Walk, type Via } from './walk.js';
 
 /** One line of a request's attempt trail, as logged. */
 export interface AttemptTrail {
   key: string;
   relay: string;
+  /** The egress proxy's id, when the attempt went through one. */
+  egress?: string;
   status?: number;
   code?: string;
   verdict: VerdictName | 'ok' | 'aborted';
@@ -140,22 +142,25 @@ export class Dispatcher {
   async #attempt(
     request: UpstreamRequest,
     walk: Walk,
-    { key, relay }: { key: KeyRecord; relay: RelayRecord },
+    via: Via,
     scope: { signal: AbortSignal; deadlineAt: number },
     trail: AttemptTrail[],
   ): Promise<Success | { kind: 'failure'; failure: Failure }> {
-    const { rotator, now } = this.#deps;
+    const { now } = this.#deps;
+    const { key, relay, egress } = via;
     const started = now();
     // The deadline bounds the wait for response headers, so a stream that has started is never
     // cut by it (the idle timeout guards it instead). The client's signal goes with the request
     // for its whole life: a client that leaves aborts it, even mid-stream.
     const remaining = scope.deadlineAt - Date.now();
     const deadlineBound = remaining < this.#limits.headersTimeoutMs;
-    rotator.recordAttempt(key, relay);
+    walk.attempting(via);
+    const where = { key: key.key.id, relay: relay.relay.id, ...(egress && { egress: egress.proxy.id }) };
     try {
       if (remaining <= 0) throw new ProxyError('GP_DEADLINE_EXCEEDED');
       const sent = await attempt(request, {
-        pool: this.#deps.pools.get(relay.relay.origin),
+        pool: this.#deps.pools.get(relay.relay.origin, egress?.proxy),
+        origin: relay.relay.origin,
         basePath: relay.relay.basePath,
         secret: key.key.secret,
         signal: scope.signal,
@@ -166,19 +171,19 @@ export class Dispatcher {
       if (!result.ok && deadlineBound && result.outcome.kind === 'network' && result.outcome.code === 'UND_ERR_HEADERS_TIMEOUT') {
         throw new ProxyError('GP_DEADLINE_EXCEEDED'); // the request's deadline, not the relay's fault
       }
-      const entry = { key: key.key.id, relay: relay.relay.id, ms: now() - started };
+      const entry = { ...where, ms: now() - started };
       if (result.ok) {
-        walk.served(key, relay);
+        walk.served(via);
         trail.push({ ...entry, status: result.status, verdict: 'ok' });
         const { status, headers } = result;
         const keyId = key.key.id;
         return 'value' in result ? { kind: 'json', status, headers, value: result.value, keyId } : { kind: 'success', status, headers, body: result.body, keyId };
       }
-      return { kind: 'failure', failure: this.#fail(result, request, walk, { key, relay }, { ...entry, trail }) };
+      return { kind: 'failure', failure: this.#fail(result, request, walk, via, { ...entry, trail }) };
     } catch (error) {
       // Aborted: the deadline passed or the client left. The trail still shows the attempt.
       const code = error instanceof ProxyError ? error.code : 'ABORTED';
-      trail.push({ key: key.key.id, relay: relay.relay.id, code, verdict: 'aborted', ms: now() - started });
+      trail.push({ ...where, code, verdict: 'aborted', ms: now() - started });
       throw error;
     }
   }
@@ -188,10 +193,10 @@ export class Dispatcher {
     result: Extract<AttemptResult, { ok: false }>,
     request: UpstreamRequest,
     walk: Walk,
-    pair: { key: KeyRecord; relay: RelayRecord },
-    { trail, ...entry }: { key: string; relay: string; ms: number; trail: AttemptTrail[] },
+    via: Via,
+    { trail, ...entry }: { key: string; relay: string; egress?: string; ms: number; trail: AttemptTrail[] },
   ): Failure {
-    const verdict = walk.judge(result.outcome, request, pair, trail);
+    const verdict = walk.judge(result.outcome, request, via, trail);
     const { outcome } = result;
     const status = outcome.kind === 'response' ? outcome.status : undefined;
     const code = outcome.kind === 'response' ? undefined : outcome.code;
@@ -214,6 +219,7 @@ export class Dispatcher {
   #giveUp(walk: Walk, last: Failure | undefined, coolingUntil: number | undefined): DispatchResult {
     const verdict = last?.verdict.name;
     if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
+    if (verdict === 'egress-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE', 'no egress proxy could carry the request');
     if (verdict === 'bad-answer') {
       // An answer the body budget had no room for: the proxy is full, like a body it cannot take.
       if (last?.verdict.reason === 'ANSWER_OVER_BUDGET') throw new ProxyError('GP_BUSY', undefined, { retryAfterSeconds: 1 });

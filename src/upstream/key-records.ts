@@ -4,6 +4,7 @@
  */
 
 import type { ApiKey, Relay } from '../config/lists.js';
+import { newHealth, type Health } from './health.js';
 
 export interface KeyRecord {
   /** Replaced on a reload (its labels may change); the record, and its state, stay. */
@@ -23,14 +24,8 @@ export interface KeyRecord {
   failures: number;
 }
 
-export interface RelayRecord {
+export interface RelayRecord extends Health {
   readonly relay: Relay;
-  consecutiveFailures: number;
-  unhealthyUntilMs: number;
-  /** Why the relay was last found unhealthy, for /status. */
-  reason: string | undefined;
-  attempts: number;
-  failures: number;
 }
 
 /** Key state worth keeping across a restart, by key id (never the key). */
@@ -47,7 +42,7 @@ export function newKeyRecord(key: ApiKey): KeyRecord {
 }
 
 export function newRelayRecord(relay: Relay): RelayRecord {
-  return { relay, consecutiveFailures: 0, unhealthyUntilMs: 0, reason: undefined, attempts: 0, failures: 0 };
+  return { relay, ...newHealth() };
 }
 
 /** A key's state at `nowMs`, as /status and /metrics report it. */

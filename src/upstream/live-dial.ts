@@ -6,15 +6,18 @@
  */
 
 import type { IncomingMessage } from 'node:http';
+import type { createConnection } from 'node:net';
 import { WebSocket } from 'ws';
+import type { EgressProxy } from '../config/lists.js';
 import { ProxyError } from '../errors.js';
 import { scrubSecret, scrubSecrets } from '../log/scrub.js';
 import { googleAnswerError } from '../protocols/gemini/google-error.js';
 import { failureCode } from './attempt.js';
 import type { AttemptTrail } from './dispatch.js';
+import { tunnelConnection } from './egress-connect.js';
 import type { Outcome, Verdict } from './policy.js';
-import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
-import { backoffMs, condemns, Walk } from './walk.js';
+import type { RelayRecord, Rotator } from './rotator.js';
+import { backoffMs, condemns, Walk, type Via } from './walk.js';
 
 /** A refused handshake's body is read up to this size, like any error body. */
 const REFUSAL_BODY_LIMIT = 64 * 1024;
@@ -76,6 +79,8 @@ interface Failure {
 interface HandshakeTarget {
   readonly request: LiveDialRequest;
   readonly secret: string;
+  /** The egress proxy the connection leaves through; none: straight to the relay. */
+  readonly egress: EgressProxy | undefined;
   readonly limits: LiveDialLimits;
   /** The client's: aborted when it leaves. */
   readonly signal: AbortSignal;
@@ -109,10 +114,13 @@ async function readRefusal(res: IncomingMessage): Promise<Buffer> {
  * emits `error` before `close`, and an unheard one would end the process.
  */
 function handshake(url: string, target: HandshakeTarget): Promise<Handshake> {
-  const { request, secret, limits, signal, scrub } = target;
+  const { request, secret, egress, limits, signal, scrub } = target;
+  // Node's http takes a createConnection that answers through its callback; @types/ws types only net's.
+  const tunnel = egress && (tunnelConnection(egress, url.startsWith('wss:'), limits.handshakeTimeoutMs) as unknown as typeof createConnection);
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, [...request.protocols], {
       headers: { ...request.headers, 'x-goog-api-key': secret },
+      ...(tunnel && { createConnection: tunnel }),
       // No compression: a small deflated frame can inflate to a huge one (and ws's zlib use costs memory).
       perMessageDeflate: false,
       followRedirects: false,
@@ -190,30 +198,33 @@ export class LiveDialer {
   async #attempt(
     request: LiveDialRequest,
     walk: Walk,
-    { key, relay }: { key: KeyRecord; relay: RelayRecord },
+    via: Via,
     signal: AbortSignal,
     trail: AttemptTrail[],
   ): Promise<LiveDialResult | Failure> {
-    const { rotator, now } = this.#deps;
+    const { now } = this.#deps;
+    const { key, relay, egress } = via;
     const started = now();
-    const entry = { key: key.key.id, relay: relay.relay.id };
-    rotator.recordAttempt(key, relay);
+    const entry = { key: key.key.id, relay: relay.relay.id, ...(egress && { egress: egress.proxy.id }) };
+    walk.attempting(via);
     const url = websocketOrigin(relay.relay.origin) + relay.relay.basePath + request.path;
     let result: Handshake;
     try {
       const secret = key.key.secret;
-      result = await handshake(url, { request, secret, limits: this.#limits, signal, scrub: (text) => this.#scrub(text, secret) });
+      result = await handshake(url, {
+        request, secret, egress: egress?.proxy, limits: this.#limits, signal, scrub: (text) => this.#scrub(text, secret),
+      });
     } catch (error) {
       trail.push({ ...entry, code: 'ABORTED', verdict: 'aborted', ms: now() - started });
       throw error;
     }
     if (result.ok) {
-      walk.served(key, relay);
+      walk.served(via);
       trail.push({ ...entry, status: 101, verdict: 'ok', ms: now() - started });
       return { kind: 'open', socket: result.socket, keyId: key.key.id, relayId: relay.relay.id };
     }
     const { outcome } = result;
-    const verdict = walk.judge(outcome, LIVE_ATTEMPT, { key, relay }, trail);
+    const verdict = walk.judge(outcome, LIVE_ATTEMPT, via, trail);
     const status = outcome.kind === 'response' ? outcome.status : undefined;
     const condemned = condemns(verdict);
     trail.push({
@@ -242,6 +253,7 @@ export class LiveDialer {
   #giveUp(walk: Walk, last: Failure | undefined, coolingUntil: number | undefined): LiveDialResult {
     const verdict = last?.verdict.name;
     if (verdict === 'relay-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE');
+    if (verdict === 'egress-failure') throw new ProxyError('GP_UPSTREAM_UNREACHABLE', 'no egress proxy could carry the session');
     const cooling = walk.coolingRefusal(verdict, coolingUntil);
     if (cooling !== undefined) throw cooling;
     if (last?.bareStatus !== undefined) {

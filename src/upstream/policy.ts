@@ -6,6 +6,7 @@
  */
 
 import type { GoogleError } from '../protocols/gemini/google-error.js';
+import { isKeyProblem, isLocationRefusal, isProjectReason, keyReason } from './google-catalogue.js';
 import { nextPacificMidnight } from './pacific-midnight.js';
 import type { RelayLimitCall } from './relay-limit.js';
 
@@ -34,6 +35,7 @@ export type VerdictName =
   | 'upstream-error'
   | 'relay-failure'
   | 'relay-limited'
+  | 'egress-failure'
   | 'bad-answer'
   | 'empty-answer';
 
@@ -47,8 +49,10 @@ export interface Verdict {
   readonly key: 'keep' | 'cool' | 'disable' | 'lift';
   /** check: maybe the relay's fault, so a known-good call through it decides (the prober's). */
   readonly relay: 'keep' | 'unhealthy' | 'check';
+  /** unhealthy: the egress proxy the attempt went through failed it (src/upstream/egress.ts). */
+  readonly egress?: 'unhealthy';
   /** return: the upstream answer goes to the client as it is; the rest try again elsewhere. */
-  readonly next: 'return' | 'next-key' | 'next-key-after-backoff' | 'next-relay';
+  readonly next: 'return' | 'next-key' | 'next-key-after-backoff' | 'next-relay' | 'next-egress';
   readonly coolUntilMs?: number;
   /** A short label for logs and /status: a Google reason or status, never a message. */
   readonly reason: string;
@@ -59,57 +63,12 @@ export interface Verdict {
   readonly oncePerRequest?: true;
   /** The key is not in question, the relay is: the next attempt takes it through another relay. */
   readonly sameKey?: true;
+  /** `disable` holds for every key of the key's project: the reason is the project's. */
+  readonly wholeProject?: true;
 }
 
 /** Cooling when a 429 names no delay. Google's per-minute windows make 60 s the safe guess. */
 export const DEFAULT_COOLDOWN_MS = 60_000;
-
-/**
- * ErrorInfo reasons that say the key itself (or its project) cannot be used. Structured fields
- * are Google's own: no text of the client's ever lands in them. (The client cannot add a
- * credential of its own to be blamed for either: every one is stripped before sending.)
- */
-const KEY_REASONS = new Set([
-  'API_KEY_INVALID',
-  'API_KEY_EXPIRED',
-  'API_KEY_SERVICE_BLOCKED',
-  'API_KEY_HTTP_REFERRER_BLOCKED',
-  'API_KEY_IP_ADDRESS_BLOCKED',
-  'API_KEY_ANDROID_APP_BLOCKED',
-  'API_KEY_IOS_APP_BLOCKED',
-  'CONSUMER_SUSPENDED',
-  'CONSUMER_INVALID',
-  'SERVICE_DISABLED',
-  'BILLING_DISABLED',
-  'ACCESS_TOKEN_TYPE_UNSUPPORTED',
-]);
-
-/**
- * Key problems Google reports by message alone (catalogue A and B), each with its status. Every
- * pattern matches Google's WHOLE message, anchored at both ends, so it is safe: Google echoes a
- * client's text (an unknown field's name, a query parameter) only inside messages of other forms
- * ("Invalid JSON payload received. Unknown name …", "Invalid value at …"), never as a whole
- * message of these. The one variable part, the consumer, is Google's id for the key, already
- * scrubbed to `[redacted]` when it holds a key, and may hold no space or quote.
- */
-const KEY_MESSAGES: readonly { readonly status: number; readonly pattern: RegExp }[] = [
-  { status: 400, pattern: /^API key not valid\. Please pass a valid API key\.$/ },
-  { status: 400, pattern: /^API Key not found\. Please pass a valid API key\.$/ },
-  { status: 400, pattern: /^API key expired\. Please renew the API key\.$/ },
-  { status: 403, pattern: /^Your API key was reported as leaked\. Please use another API key\.$/ },
-  { status: 403, pattern: /^Permission denied: Consumer '[^'\s]+' has been suspended\.$/ },
-  { status: 403, pattern: /^Your project has been denied access\. Please contact support\.$/ },
-];
-
-/**
- * 400 FAILED_PRECONDITION about where the request came from: the egress, not the key (F).
- * Anchored at the start like KEY_MESSAGES, so no client text can make a relay look misplaced:
- * a message that opens with Google's own sentence is that message.
- */
-const LOCATION_MESSAGES = [
-  /^User location is not supported for the API use\.?$/,
-  /^Gemini API free tier is not available in your country\./,
-];
 
 /**
  * Statuses that, without Google's error body, come from something in front of Google. 404 and
@@ -136,19 +95,9 @@ function bare(outcome: Outcome): number | undefined {
   return r !== undefined && r.error === undefined ? r.status : undefined;
 }
 
-function keyReason(error: GoogleError | undefined): string | undefined {
-  return error?.reasons.find((reason) => KEY_REASONS.has(reason));
-}
-
 function googleReason(outcome: Outcome): string {
   const error = response(outcome)?.error;
   return keyReason(error) ?? (error?.status || 'UNKNOWN');
-}
-
-/** Only Google's structured reason, or one of its fixed whole messages, condemns a key. */
-function isKeyProblem(status: number, error: GoogleError): boolean {
-  if (keyReason(error) !== undefined) return true;
-  return KEY_MESSAGES.some((rule) => rule.status === status && rule.pattern.test(error.message));
 }
 
 /** Per-day quotas reset at midnight Pacific; otherwise RetryInfo, else the default. */
@@ -167,8 +116,24 @@ const relayFailure = (reason: string): Verdict =>
 const clientError = (reason: string): Verdict =>
   ({ name: 'client-error', key: 'keep', relay: 'keep', next: 'return', reason });
 
+/**
+ * Transport failures of the egress proxy itself (src/upstream/egress-connect.ts): it could not be
+ * reached, refused the proxy's credentials, or failed the handshake. A proxy that reports the
+ * relay unreachable (`GP_EGRESS_TARGET_UNREACHABLE`) is not among them: that is the relay's.
+ */
+const EGRESS_FAILURES = new Set(['GP_EGRESS_UNREACHABLE', 'GP_EGRESS_AUTH', 'GP_EGRESS_REFUSED']);
+
 /** The table. Read it against the catalogue; the order matters (first match wins). */
 const POLICY: readonly Row[] = [
+  // The egress proxy failed before the relay was reached: neither the key nor the relay is in
+  // question. The proxy backs off like a relay, and the same key goes through the next proxy on
+  // its hash ring (a key pinned with `proxy=` is passed over instead).
+  {
+    when: (o) => o.kind === 'network' && EGRESS_FAILURES.has(o.code),
+    verdict: (o) => ({
+      name: 'egress-failure', key: 'keep', relay: 'keep', egress: 'unhealthy', next: 'next-egress', sameKey: true, reason: codeOf(o),
+    }),
+  },
   // Connection refused or reset, TLS failure, DNS failure, no response headers in time.
   {
     when: (o) => o.kind === 'network',
@@ -250,13 +215,14 @@ const POLICY: readonly Row[] = [
   {
     when: (o) => {
       const r = response(o);
-      return r?.status === 400 && r.error?.status === 'FAILED_PRECONDITION' &&
-        LOCATION_MESSAGES.some((pattern) => pattern.test(r.error?.message ?? ''));
+      return r?.status === 400 && r.error !== undefined && isLocationRefusal(r.error);
     },
     verdict: () => relayFailure('LOCATION_UNSUPPORTED'),
   },
   // A. 400 API_KEY_INVALID; 401 for a key the project does not accept; B. 403 for a suspended,
   // leaked or blocked key. Only a structured reason or a whole fixed message counts (above).
+  // A reason that is the project's (its billing, its service, the project suspended) disables
+  // every key of the project known so far: each one is probed back on its own.
   {
     when: (o) => {
       const r = response(o);
@@ -264,6 +230,7 @@ const POLICY: readonly Row[] = [
     },
     verdict: (o) => ({
       name: 'key-invalid', key: 'disable', relay: 'keep', next: 'next-key', reason: googleReason(o), oncePerRequest: true,
+      ...(isProjectReason(googleReason(o)) && { wholeProject: true }),
     }),
   },
   // Any other 401 is about a credential that is not the key (the proxy sent exactly one, the

@@ -106,6 +106,7 @@ export class RecoveryProber {
     if (!pick.ok) return;
     const result = await probeKey({
       pool: pools.get(relay.relay.origin),
+      origin: relay.relay.origin,
       basePath: relay.relay.basePath,
       secret: pick.record.key.secret,
       signal: AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
@@ -132,6 +133,7 @@ export class RecoveryProber {
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
     const result = await probeKey({
       pool: pools.get(relay.relay.origin),
+      origin: relay.relay.origin,
       basePath: relay.relay.basePath,
       secret: record.key.secret,
       signal,

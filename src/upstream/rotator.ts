@@ -3,17 +3,16 @@
  * disabled, unhealthy, projects) that decides it. No I/O; the clock is passed in.
  */
 
-import type { ApiKey, Relay } from '../config/lists.js';
+import type { ApiKey, EgressProxy, Relay } from '../config/lists.js';
 import { exportKeyState, importKeyState, newKeyRecord, newRelayRecord, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
+import { EgressProxies, type EgressChange } from './egress.js';
+import { markHealthy, markUnhealthy } from './health.js';
 import { KeyProjects, type Cooling } from './key-projects.js';
 import type { Verdict } from './policy.js';
 import { summarizeProjects, type ProjectSummary } from './projects.js';
 import { RelayLimitWatch, type RelayLimitCall } from './relay-limit.js';
 
 export { keyState, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
-
-const RELAY_BACKOFF_BASE_MS = 1_000;
-const RELAY_BACKOFF_MAX_MS = 60_000;
 
 export type StateChange =
   | { type: 'key-cooling'; keyId: string; scope: string; untilMs: number; reason: string; project?: string }
@@ -24,7 +23,8 @@ export type StateChange =
   /** Google named the key's project; `sharesQuotaWith`: keys found to share its quota by it. */
   | { type: 'key-project'; keyId: string; project: string; learned: string; sharesQuotaWith?: string[] }
   | { type: 'relay-unhealthy'; relayId: string; untilMs: number; failures: number; reason: string }
-  | { type: 'relay-healthy'; relayId: string };
+  | { type: 'relay-healthy'; relayId: string }
+  | EgressChange;
 
 export type KeyPick =
   | { readonly ok: true; readonly record: KeyRecord }
@@ -44,6 +44,8 @@ function holderOf(record: KeyRecord): string {
 }
 
 export class Rotator {
+  /** The forward proxies keys leave through (none: every connection goes straight). */
+  readonly egress: EgressProxies;
   #keys: KeyRecord[] = [];
   #relays: RelayRecord[] = [];
   /** Round-robin positions: the next pick starts scanning here. */
@@ -53,14 +55,16 @@ export class Rotator {
   readonly #projects: KeyProjects;
   readonly #deps: RotatorDeps;
 
-  constructor(keys: readonly ApiKey[], relays: readonly Relay[], deps: RotatorDeps) {
+  constructor(keys: readonly ApiKey[], relays: readonly Relay[], deps: RotatorDeps, egress: readonly EgressProxy[] = []) {
     this.#deps = deps;
     this.#projects = new KeyProjects({ ...deps, cool: (record, scope, untilMs, reason) => this.cool(record, scope, untilMs, reason) });
-    this.replace(keys, relays);
+    this.egress = new EgressProxies(egress, deps);
+    this.replace(keys, relays, egress);
   }
 
-  /** Swaps in new lists (a reload); keys and relays still listed keep their state. */
-  replace(keys: readonly ApiKey[], relays: readonly Relay[]): void {
+  /** Swaps in new lists (a reload); keys, relays and egress proxies still listed keep their state. */
+  replace(keys: readonly ApiKey[], relays: readonly Relay[], egress: readonly EgressProxy[] = []): void {
+    this.egress.replace(egress);
     const oldKeys = new Map(this.#keys.map((record) => [record.key.id, record]));
     const oldRelays = new Map(this.#relays.map((record) => [record.relay.id, record]));
     this.#keys = keys.map((key) => {
@@ -182,11 +186,7 @@ export class Rotator {
   /** An attempt through `relay` succeeded (with `key`, when a key was used). */
   recordSuccess(relay: RelayRecord, key?: KeyRecord): void {
     if (key !== undefined && this.#relays.length > 1) this.#relayLimits.served(holderOf(key), relay.relay.id, this.#deps.now());
-    if (relay.consecutiveFailures === 0) return;
-    relay.consecutiveFailures = 0;
-    relay.unhealthyUntilMs = 0;
-    relay.reason = undefined;
-    this.#deps.onChange({ type: 'relay-healthy', relayId: relay.relay.id });
+    if (markHealthy(relay)) this.#deps.onChange({ type: 'relay-healthy', relayId: relay.relay.id });
   }
 
   /** The relay-limit rule's call on Google's 429 for `key` through `relay` (relay-limit.ts). */
@@ -201,7 +201,9 @@ export class Rotator {
       const changes = this.#projects.coolAll(key, scope, verdict.coolUntilMs, verdict.reason);
       if (this.#relays.length > 1) this.#relayLimits.cooled(relay.relay.id, changes, this.#deps.now());
     }
-    if (verdict.key === 'disable') this.disable(key, verdict.reason);
+    if (verdict.key === 'disable') {
+      for (const record of verdict.wholeProject === true ? this.#projects.mates(key) : [key]) this.disable(record, verdict.reason);
+    }
     if (verdict.key === 'lift') this.#lift(relay, verdict.reason);
     if (verdict.relay === 'unhealthy') this.#markUnhealthy(relay, verdict.reason);
   }
@@ -259,14 +261,7 @@ export class Rotator {
   }
 
   #markUnhealthy(record: RelayRecord, reason: string): void {
-    record.failures++;
-    record.consecutiveFailures++;
-    record.reason = reason;
-    const backoff = Math.min(
-      RELAY_BACKOFF_MAX_MS,
-      RELAY_BACKOFF_BASE_MS * 2 ** Math.min(record.consecutiveFailures - 1, 16),
-    );
-    record.unhealthyUntilMs = this.#deps.now() + backoff;
+    markUnhealthy(record, reason, this.#deps.now());
     this.#deps.onChange({
       type: 'relay-unhealthy', relayId: record.relay.id, untilMs: record.unhealthyUntilMs,
       failures: record.consecutiveFailures, reason,

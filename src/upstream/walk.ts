@@ -8,6 +8,7 @@
 
 import { ProxyError } from '../errors.js';
 import type { AttemptTrail } from './dispatch.js';
+import type { EgressRecord } from './egress.js';
 import { classify, type Attempted, type Outcome, type Verdict, type VerdictName } from './policy.js';
 import type { KeyPick, KeyRecord, RelayRecord, Rotator } from './rotator.js';
 
@@ -24,10 +25,17 @@ export interface WalkDeps {
   readonly checkRelay?: ((relay: RelayRecord) => void) | undefined;
 }
 
-/** The pair the next attempt takes, or why there is none. */
+/** What one attempt goes by: a key, through a relay, over an egress proxy or none (direct). */
+export interface Via {
+  readonly key: KeyRecord;
+  readonly relay: RelayRecord;
+  readonly egress: EgressRecord | undefined;
+}
+
+/** The way the next attempt takes, or why there is none. */
 export type Step =
-  | { readonly ok: true; readonly key: KeyRecord; readonly relay: RelayRecord }
-  /** `unavailable`: the pinned key is disabled or gone; `no-relay`: every relay was tried. */
+  | ({ readonly ok: true } & Via)
+  /** `unavailable`: the pinned key is disabled or gone; `no-relay`: every relay (or egress proxy) was tried. */
   | { readonly ok: false; readonly why: 'none' | 'unavailable' | 'no-relay' }
   | { readonly ok: false; readonly why: 'cooling'; readonly retryAtMs: number };
 
@@ -59,6 +67,7 @@ export class Walk {
   #triedKeys: Set<string> | undefined;
   #triedProjects: Set<string> | undefined;
   #triedRelays: Set<string> | undefined;
+  #triedEgress: Set<string> | undefined;
   /** The key the next attempt takes again: the relay, not the key, was in question. */
   #again: KeyRecord | undefined;
 
@@ -69,32 +78,54 @@ export class Walk {
     this.#pinnedKeyId = pinnedKeyId;
   }
 
-  /** The pair for the next attempt. */
+  /** The way for the next attempt. */
   next(): Step {
-    const pick = this.#pickKey();
-    if (!pick.ok) return pick;
-    const relay = this.#deps.rotator.pickRelay(this.#triedRelays ?? NONE);
-    return relay === undefined ? { ok: false, why: 'no-relay' } : { ok: true, key: pick.record, relay };
+    const { rotator } = this.#deps;
+    for (;;) {
+      const pick = this.#pickKey();
+      if (!pick.ok) return pick;
+      const key = pick.record;
+      const egress = rotator.egress.pick(key.key, this.#triedEgress ?? NONE);
+      if (egress === 'none') {
+        // Every proxy the key may use failed this request. A key pinned to its own is passed
+        // over; any other key would find the same proxies tried.
+        if (key.key.egress === undefined || this.#pinnedKeyId !== undefined) return { ok: false, why: 'no-relay' };
+        (this.#triedKeys ??= new Set()).add(key.key.id);
+        continue;
+      }
+      const relay = rotator.pickRelay(this.#triedRelays ?? NONE);
+      if (relay === undefined) return { ok: false, why: 'no-relay' };
+      return { ok: true, key, relay, egress: egress === 'direct' ? undefined : egress };
+    }
+  }
+
+  /** An attempt is about to go this way. */
+  attempting({ key, relay, egress }: Via): void {
+    this.#deps.rotator.recordAttempt(key, relay);
+    if (egress !== undefined) egress.attempts++;
   }
 
   /**
-   * Judges a failed attempt of `key` through `relay`, applies the verdict to the rotator, and
-   * notes what the request has tried. `trail` holds the request's earlier attempts.
+   * Judges a failed attempt, applies the verdict to the rotator, and notes what the request has
+   * tried. `trail` holds the request's earlier attempts.
    */
-  judge(outcome: Outcome, attempted: Attempted, { key, relay }: { key: KeyRecord; relay: RelayRecord }, trail: readonly AttemptTrail[]): Verdict {
+  judge(outcome: Outcome, attempted: Attempted, via: Via, trail: readonly AttemptTrail[]): Verdict {
     const { rotator } = this.#deps;
+    const { key, relay, egress } = via;
     // First, so a 429 that names the project cools the whole project.
     if (outcome.kind === 'response') rotator.learnProject(key, outcome.error?.project);
     const verdict = oncePerRequest(this.#classify(outcome, attempted, key, relay), trail);
     rotator.apply(verdict, key, relay, this.#scope);
+    if (verdict.egress === 'unhealthy' && egress !== undefined) rotator.egress.failed(egress, verdict.reason);
     if (verdict.relay === 'check') this.#deps.checkRelay?.(relay);
-    this.#note(verdict, key, relay);
+    this.#note(verdict, via);
     return verdict;
   }
 
-  /** An attempt succeeded: the relay is well, and served this key. */
-  served(key: KeyRecord, relay: RelayRecord): void {
+  /** An attempt succeeded: the relay and egress proxy are well, and served this key. */
+  served({ key, relay, egress }: Via): void {
     this.#deps.rotator.recordSuccess(relay, key);
+    if (egress !== undefined) this.#deps.rotator.egress.served(egress);
   }
 
   /**
@@ -128,10 +159,14 @@ export class Walk {
     return relayLimit === undefined ? verdict : classify(outcome, { ...attempted, relayLimit }, nowMs);
   }
 
-  #note(verdict: Verdict, key: KeyRecord, relay: RelayRecord): void {
+  #note(verdict: Verdict, { key, relay, egress }: Via): void {
     if (verdict.next === 'return') return;
     if (verdict.sameKey === true) this.#again = key;
-    if (verdict.next === 'next-relay') {
+    if (verdict.next === 'next-egress' && egress !== undefined) {
+      (this.#triedEgress ??= new Set()).add(egress.proxy.id);
+      return;
+    }
+    if (verdict.next === 'next-relay' || verdict.next === 'next-egress') {
       (this.#triedRelays ??= new Set()).add(relay.relay.id);
       return;
     }

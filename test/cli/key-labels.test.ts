@@ -44,8 +44,8 @@ describe('gemini-proxy: project labels in api_keys.txt', () => {
   }
 
   it('reads the labels at start-up: projects in /status, a 429 cools the project, an unknown label is a warning', async () => {
-    await start(`${A1} project=alpha\n${A2}   project=alpha  proxy=socks5://user:pw@p.example:1080\n${B1}\tproject=beta\n`);
-    expect(cli.events('list-warning').map((line) => line.msg)).toEqual([`${ws.path('api_keys.txt')}:2: unknown label proxy, ignored`]);
+    await start(`${A1} project=alpha\n${A2}   project=alpha  region=socks5://user:pw@p.example:1080\n${B1}\tproject=beta\n`);
+    expect(cli.events('list-warning').map((line) => line.msg)).toEqual([`${ws.path('api_keys.txt')}:2: unknown label region, ignored`]);
     expect((await status()).projects).toEqual([
       { id: 'alpha', keys: [keyId(A1), keyId(A2)], sharedQuota: true },
       { id: 'beta', keys: [keyId(B1)] },

@@ -17,6 +17,8 @@ export interface Recorded {
   readonly query: URLSearchParams;
   /** The `x-goog-api-key` header. */
   readonly key: string | undefined;
+  /** The address the connection came from: an egress proxy's, when the daemon used one. */
+  readonly peer: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   /** The body's bytes as received (uploads are binary). */
@@ -41,7 +43,7 @@ export class FakeGemini {
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => void this.#serve(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks), res));
+      req.on('end', () => void this.#serve(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks), res, req.socket.remoteAddress ?? ''));
     });
   }
 
@@ -95,7 +97,7 @@ export class FakeGemini {
     await new Promise((resolve) => this.#server.close(resolve));
   }
 
-  async #serve(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer, res: ServerResponse): Promise<void> {
+  async #serve(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer, res: ServerResponse, peer: string): Promise<void> {
     const mark = url.indexOf('?');
     const key = headers['x-goog-api-key'];
     let markClosed: () => void = () => undefined;
@@ -105,6 +107,7 @@ export class FakeGemini {
       pathname: mark === -1 ? url : url.slice(0, mark),
       query: new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1)),
       key: typeof key === 'string' ? key : undefined,
+      peer,
       headers,
       body: body.toString('utf8'),
       rawBody: body,

@@ -27,6 +27,8 @@ export interface CloseSeen {
 /** One session the fake accepted. */
 export interface LiveConnection {
   readonly key: string;
+  /** The address the connection came from: an egress proxy's, when the daemon used one. */
+  readonly peer: string;
   /** Path and query exactly as received. */
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
@@ -97,7 +99,7 @@ export class FakeLive {
         refuse(socket, status, body);
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, req.url ?? '/', req.headers, key));
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, req.url ?? '/', req.headers, key, req.socket.remoteAddress ?? ''));
     });
   }
 
@@ -164,12 +166,12 @@ export class FakeLive {
     return this.#refusals.get(key) ?? (this.#keys.has(key) ? undefined : INVALID_KEY);
   }
 
-  #serve(ws: WebSocket, url: string, headers: IncomingHttpHeaders, key: string): void {
+  #serve(ws: WebSocket, url: string, headers: IncomingHttpHeaders, key: string, peer: string): void {
     const received: Frame[] = [];
     let frameWaiters: { count: number; resolve: () => void }[] = [];
     const send = (message: unknown): void => ws.send(Buffer.from(JSON.stringify(message)), { binary: true });
     const connection: LiveConnection = {
-      key, url, headers, received,
+      key, peer, url, headers, received,
       closed: new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }))),
       push: send,
       close: (code, reason) => ws.close(code, reason),

@@ -1,6 +1,8 @@
 /** Starts the real daemon in-process on 127.0.0.1, port 0, in front of fake upstreams. */
 
-import { keyId, toRelay } from '../../src/config/lists.js';
+import { toEgress } from '../../src/config/egress-line.js';
+import { parseKeyLine } from '../../src/config/key-line.js';
+import { keyId, toRelay, type ApiKey } from '../../src/config/lists.js';
 import type { Config } from '../../src/config/resolve.js';
 import { defaultSettings, type Settings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -10,8 +12,11 @@ import type { ImageFetcher } from '../../src/server/image-fetch.js';
 import { LogSink } from './log-sink.js';
 
 export interface ProxyOptions {
+  /** Key lines as api_keys.txt has them: the key, then optional labels (`proxy=…`). */
   keys: readonly string[];
   relays: readonly string[];
+  /** Egress proxy URLs, as the egress proxies file lists them. */
+  egress?: readonly string[];
   settings?: Partial<Settings>;
   /** The valid users of the chat-session API. */
   users?: readonly string[];
@@ -52,10 +57,16 @@ export function testConfig(settings: Partial<Settings> = {}, modelAliases: Recor
   };
 }
 
-export function listsOf(keys: readonly string[], relays: readonly string[], users: readonly string[] = []) {
+function keyOf(line: string): ApiKey {
+  const { secret, labels } = parseKeyLine(line, 'test key', []);
+  return { id: keyId(secret), secret, ...labels };
+}
+
+export function listsOf(keys: readonly string[], relays: readonly string[], users: readonly string[] = [], egress: readonly string[] = []) {
   return {
-    keys: keys.map((secret) => ({ id: keyId(secret), secret })),
+    keys: keys.map(keyOf),
     relays: relays.map((url) => toRelay(url, 'test relay')),
+    egress: egress.map((url) => toEgress(url, 'test egress proxy')),
     users,
     warnings: [],
   };
@@ -68,7 +79,7 @@ export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
   const log = createLogger({ level: config.logLevel, destination: logs, secrets });
   const daemon = new Daemon({
     config,
-    lists: listsOf(options.keys, options.relays, options.users),
+    lists: listsOf(options.keys, options.relays, options.users, options.egress),
     log,
     secrets,
     ...(options.now && { now: options.now }),

@@ -311,10 +311,10 @@ describe('key labels in api_keys.txt', () => {
     expect(load('AIza-one project=123456789\n').keys[0]?.project).toBe('projects/123456789');
   });
 
-  it('an unknown label (one a later version reads, like proxy=) is ignored with a warning naming it, never its value', () => {
-    const { keys, warnings, apiKeysFile } = load('AIza-one proxy=http://user:SECRET@p.example:8080 project=alpha\n');
+  it('an unknown label (one a later version reads) is ignored with a warning naming it, never its value', () => {
+    const { keys, warnings, apiKeysFile } = load('AIza-one region=http://user:SECRET@p.example:8080 project=alpha\n');
     expect(keys).toStrictEqual([{ id: keyId('AIza-one'), secret: 'AIza-one', project: 'alpha' }]);
-    expect(warnings).toEqual([`${apiKeysFile}:1: unknown label proxy, ignored`]);
+    expect(warnings).toEqual([`${apiKeysFile}:1: unknown label region, ignored`]);
     expect(warnings.join()).not.toContain('SECRET');
   });
 

@@ -328,6 +328,17 @@ describe('projects', () => {
     expect([1, 2, 3].map(() => pickId(rotator))).toEqual(['key_3', 'key_4', 'key_3']);
   });
 
+  it('a reason that is the project\'s (CONSUMER_SUSPENDED) disables every key of it; a key\'s own reason, the key alone', () => {
+    const rotator = makeProjects();
+    rotator.apply(verdictOf(FIXTURES.apiKeyInvalid()), keyRec(rotator, 1), relayRec(rotator, 0), 'm');
+    expect(rotator.keys.map((record) => record.disabled?.reason)).toEqual([undefined, 'API_KEY_INVALID', undefined, undefined]);
+    rotator.apply(verdictOf(FIXTURES.suspended()), keyRec(rotator, 0), relayRec(rotator, 0), 'm');
+    expect(rotator.keys.map((record) => record.disabled?.reason)).toEqual(['CONSUMER_SUSPENDED', 'API_KEY_INVALID', undefined, undefined]);
+    const fresh = makeProjects();
+    fresh.apply(verdictOf(FIXTURES.suspended()), keyRec(fresh, 0), relayRec(fresh, 0), 'm');
+    expect(fresh.keys.map((record) => record.disabled?.reason)).toEqual(['CONSUMER_SUSPENDED', 'CONSUMER_SUSPENDED', undefined, undefined]);
+  });
+
   it('the next pick prefers a key of a project the request has not tried', () => {
     const rotator = makeProjects();
     expect(rotator.pickKey('m', new Set(['key_1']), new Set(['alpha']))).toMatchObject({ ok: true, record: { key: { id: 'key_3' } } });

@@ -126,6 +126,7 @@ describe('defaultSettings', () => {
       port: 8000,
       apiKeysFile: 'api_keys.txt',
       proxyUrlsFile: 'proxy_urls.txt',
+      egressProxiesFile: 'egress_proxies.txt',
       proxyKeys: [],
       allowUnauthenticated: false,
       fetchImageUrls: false,

@@ -1,6 +1,8 @@
-/** @module Operator endpoints: `/healthz` (open), `/status` (keys, projects and relays, no secrets), `/metrics`. */
+/** @module Operator endpoints: `/healthz` (open), `/status` (keys, projects, relays and egress proxies, no secrets), `/metrics`. */
 
+import type { ApiKey } from '../../config/lists.js';
 import { ProxyError } from '../../errors.js';
+import type { Health } from '../../upstream/health.js';
 import { keyState, type Rotator } from '../../upstream/rotator.js';
 import type { Metrics } from '../metrics.js';
 import { sendBody, sendJson } from '../respond.js';
@@ -20,7 +22,38 @@ function describeProjects(rotator: Rotator): Record<string, unknown>[] {
   }));
 }
 
-/** The state of every key, project and relay; keys appear only by id. */
+/** A relay's or egress proxy's health, as /status shows it. */
+function describeHealth(health: Health, nowMs: number): Record<string, unknown> {
+  const unhealthy = health.unhealthyUntilMs > nowMs;
+  return {
+    state: unhealthy ? 'unhealthy' : 'healthy',
+    ...(unhealthy && { unhealthyUntil: iso(health.unhealthyUntilMs), reason: health.reason }),
+    consecutiveFailures: health.consecutiveFailures,
+    attempts: health.attempts,
+    failures: health.failures,
+  };
+}
+
+/** The egress proxies by id and kind (never their credentials), each with how many keys it is home to. */
+function describeEgress(rotator: Rotator, nowMs: number): Record<string, unknown>[] {
+  const homes = new Map<string, number>();
+  for (const record of rotator.keys) {
+    const home = rotator.egress.home(record.key);
+    if (typeof home !== 'string') homes.set(home.proxy.id, (homes.get(home.proxy.id) ?? 0) + 1);
+  }
+  return [...rotator.egress.records].map((record) => ({
+    id: record.proxy.id, kind: record.proxy.kind, keys: homes.get(record.proxy.id) ?? 0, ...describeHealth(record, nowMs),
+  }));
+}
+
+/** The egress proxy a key leaves through while all are healthy, when there are any. */
+function keyEgress(rotator: Rotator, key: ApiKey): { egress?: string } {
+  if (rotator.egress.size === 0) return {};
+  const home = rotator.egress.home(key);
+  return { egress: typeof home === 'string' ? home : home.proxy.id };
+}
+
+/** The state of every key, project, relay and egress proxy; keys appear only by id. */
 function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
   const keys = rotator.keys.map((record) => {
     const cooling: Record<string, string> = {};
@@ -31,6 +64,7 @@ function describeState(rotator: Rotator, nowMs: number): Record<string, unknown>
     return {
       id: record.key.id,
       ...(record.project !== undefined && { project: record.project }),
+      ...keyEgress(rotator, record.key),
       state,
       ...(record.disabled && { reason: record.disabled.reason, disabledAt: iso(record.disabled.sinceMs) }),
       ...(state === 'cooling' && { coolingUntil: cooling }),
@@ -38,15 +72,8 @@ function describeState(rotator: Rotator, nowMs: number): Record<string, unknown>
       failures: record.failures,
     };
   });
-  const relays = rotator.relays.map((record) => ({
-    id: record.relay.id,
-    state: record.unhealthyUntilMs > nowMs ? 'unhealthy' : 'healthy',
-    ...(record.unhealthyUntilMs > nowMs && { unhealthyUntil: iso(record.unhealthyUntilMs), reason: record.reason }),
-    consecutiveFailures: record.consecutiveFailures,
-    attempts: record.attempts,
-    failures: record.failures,
-  }));
-  return { keys, projects: describeProjects(rotator), relays };
+  const relays = rotator.relays.map((record) => ({ id: record.relay.id, ...describeHealth(record, nowMs) }));
+  return { keys, projects: describeProjects(rotator), relays, egress: describeEgress(rotator, nowMs) };
 }
 
 function getOnly(method: string): void {
