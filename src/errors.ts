@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   GP_UPSTREAM_AUTH: { status: 502, summary: 'the upstream refused the credentials the proxy sent' },
   /** A relay answered a 4xx without Google's error body (its own page): the request, as it saw it. */
   GP_UPSTREAM_REJECTED: { status: 400, summary: 'the upstream refused the request without an API error' },
+  /** The model refused the request's content (a blocked prompt, a safety finish reason): another key would be refused too. */
+  GP_CONTENT_REFUSED: { status: 400, summary: 'the model refused this input' },
   GP_UPSTREAM_NOT_FOUND: { status: 404, summary: 'the upstream serves nothing at this path' },
   GP_NO_KEY_AVAILABLE: { status: 503, summary: 'no API key is usable' },
   /** A request names resources made by two keys: Google keeps each in its own project. */

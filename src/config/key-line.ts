@@ -1,7 +1,8 @@
 /**
- * @module One line of `api_keys.txt`: the key, then optional `name=value` labels, separated by
- * whitespace (`AIza…  project=alpha`). A key never holds whitespace, and a first word shaped like
- * a label is refused, so a label can never be read as a key nor a key as a label.
+ * @module One line of `api_keys.txt`: one key or several (separated by commas or whitespace, as
+ * operators paste them), then optional `name=value` labels (`AIza…  project=alpha`). A key never
+ * holds whitespace or a comma, and a word shaped like a label is a label, so a label can never
+ * be read as a key nor a key as a label.
  */
 
 import { ConfigError } from './config-error.js';
@@ -20,6 +21,8 @@ export interface KeyLabels {
 const PRINTABLE_TOKEN = /^[\x21-\x7e]+$/;
 /** `name=value`: a lower-case name, then anything up to the next whitespace. */
 const LABEL = /^([a-z][a-z0-9_-]{0,31})=(.*)$/;
+/** A word meant as a label (`Project=alpha` too, refused for its case): never a key. */
+const LABEL_LIKE = /^[A-Za-z][A-Za-z0-9_-]{0,31}=/;
 /** A project label: a short name (no `/`, so it never looks like Google's `projects/NNN`). */
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** A project label of digits only is Google's project number, named as Google's errors name it. */
@@ -57,10 +60,23 @@ function proxyOf(value: string, where: string): string {
   throw new ConfigError('GP_CONFIG_INVALID', where, 'expected proxy=HOST:PORT (an egress proxy as its file lists it) or proxy=direct');
 }
 
-/** Splits a trimmed key line into its key and its labels; `warnings` gets unknown label names. */
-export function parseKeyLine(line: string, where: string, warnings: string[]): { secret: string; labels: KeyLabels } {
-  const [secret = '', ...words] = line.split(/\s+/);
-  checkKey(secret, where);
+/**
+ * Splits a trimmed key line into its keys and its labels; `warnings` gets unknown label names.
+ * Keys come first, separated by commas or whitespace as operators paste them; the labels after
+ * them hold for every key of the line.
+ */
+export function parseKeyLine(line: string, where: string, warnings: string[]): { secrets: string[]; labels: KeyLabels } {
+  const words = line.split(/[\s,]+/).filter((word) => word !== '');
+  const firstLabel = words.findIndex((word) => LABEL_LIKE.test(word));
+  const secrets = firstLabel === -1 ? words : words.slice(0, firstLabel);
+  if (secrets.length === 0) {
+    throw new ConfigError('GP_CONFIG_INVALID', where, 'expected a key first; name=value labels go after the key on its line');
+  }
+  for (const secret of secrets) checkKey(secret, where);
+  return { secrets, labels: parseLabels(firstLabel === -1 ? [] : words.slice(firstLabel), where, warnings) };
+}
+
+function parseLabels(words: readonly string[], where: string, warnings: string[]): KeyLabels {
   const seen = new Set<string>();
   const labels: { project?: string; egress?: string } = {};
   for (const word of words) {
@@ -68,8 +84,8 @@ export function parseKeyLine(line: string, where: string, warnings: string[]): {
     const name = match?.[1];
     const value = match?.[2];
     if (name === undefined || value === undefined) {
-      // Not echoed: a second word without `=` is most likely a second key on the line.
-      throw new ConfigError('GP_CONFIG_INVALID', where, 'expected one key a line, without spaces, optionally followed by name=value labels');
+      // Not echoed: a word after a label that is no label is most likely a key.
+      throw new ConfigError('GP_CONFIG_INVALID', where, 'expected the keys first, then lower-case name=value labels');
     }
     if (seen.has(name)) throw new ConfigError('GP_CONFIG_INVALID', where, `the label ${name} is given twice`);
     seen.add(name);
@@ -80,5 +96,5 @@ export function parseKeyLine(line: string, where: string, warnings: string[]): {
     if (name === 'project') labels.project = projectOf(value, where);
     else labels.egress = proxyOf(value, where);
   }
-  return { secret, labels };
+  return labels;
 }

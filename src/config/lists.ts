@@ -91,10 +91,10 @@ function toKey(entry: Line, file: string): ApiKey {
   return { id: keyId(entry.value), secret: entry.value };
 }
 
-/** A line of the key file: the key, then optional labels. */
-function toLabelledKey(entry: Line, file: string, warnings: string[]): ApiKey {
-  const { secret, labels } = parseKeyLine(entry.value, `${file}:${entry.line}`, warnings);
-  return { id: keyId(secret), secret, ...labels };
+/** A line of the key file: its keys, each with the line's labels. */
+function toLabelledKeys(entry: Line, file: string, warnings: string[]): ApiKey[] {
+  const { secrets, labels } = parseKeyLine(entry.value, `${file}:${entry.line}`, warnings);
+  return secrets.map((secret) => ({ id: keyId(secret), secret, ...labels }));
 }
 
 /**
@@ -107,7 +107,8 @@ function uniqueKeys(entries: readonly { key: ApiKey; line: number }[], file: str
   for (const { key, line } of entries) {
     const earlier = first.get(key.secret);
     if (earlier !== undefined) {
-      warnings.push(`${file}:${line}: the same key as line ${earlier}, dropped`);
+      const again = earlier === line ? 'twice on the line' : `the same key as line ${earlier}`;
+      warnings.push(`${file}:${line}: ${again}, dropped`);
       continue;
     }
     first.set(key.secret, line);
@@ -172,7 +173,8 @@ function loadKeys(sources: ListSources, warnings: string[]): ApiKey[] {
       `${file} does not exist; expected a file of Gemini API keys, one per line (or GEMINI_API_KEY)`);
   }
   const lines = text === undefined ? [] : parseLines(text, file, warnings);
-  const fromFile = uniqueKeys(lines.map((line) => ({ key: toLabelledKey(line, file, warnings), line: line.line })), file, warnings);
+  const entries = lines.flatMap((line) => toLabelledKeys(line, file, warnings).map((key) => ({ key, line: line.line })));
+  const fromFile = uniqueKeys(entries, file, warnings);
   if (text !== undefined && fromFile.length === 0) {
     throw new ConfigError('GP_CONFIG_NO_KEYS', file, 'the file holds no keys; expected one key per line');
   }

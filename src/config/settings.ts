@@ -18,10 +18,13 @@ import {
   type RawValue,
 } from './parse-value.js';
 
+import { MODEL_SETTINGS, type ModelSettings } from './model-settings.js';
+
 export { LOG_LEVELS, PROTOCOL_NAMES, type LogLevel, type ProtocolName } from './setting-parsers.js';
+export type { SafetySetting } from './model-settings.js';
 
 /** Every setting after parsing; the fully-resolved configuration adds what the files hold. */
-export interface Settings {
+export interface Settings extends ModelSettings {
   protocols: readonly ProtocolName[];
   host: string;
   port: number;
@@ -282,6 +285,7 @@ export const SETTINGS: SpecTable = {
     isPath: true, none: '',
     parse: parseText,
   },
+  ...MODEL_SETTINGS,
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof Settings)[];

@@ -7,17 +7,17 @@ import type { IncomingMessage } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { RequestContext } from './context.js';
 
-function tooLarge(limit: number): ProxyError {
+export function tooLarge(limit: number): ProxyError {
   return new ProxyError('GP_BODY_TOO_LARGE', `the request body is over the limit of ${limit} bytes`);
 }
 
 /** Other requests' bodies fill the budget; they are released within a request's lifetime. */
-function busy(): ProxyError {
+export function busy(): ProxyError {
   return new ProxyError('GP_BUSY', undefined, { retryAfterSeconds: 1 });
 }
 
 /** The declared `Content-Length`, when it is the body's length (no `Transfer-Encoding`). */
-function declaredLength(req: IncomingMessage): number | undefined {
+export function declaredLength(req: IncomingMessage): number | undefined {
   const declared = req.headers['content-length'];
   if (declared === undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
   return Number(declared);

@@ -163,9 +163,10 @@ export class Daemon {
       pipeline: {
         dispatcher, maxBodyBytes: config.maxBodyBytes, imageFetcher: this.#imageFetcher, scrub: this.#scrub,
         keepaliveMs: config.keepaliveIntervalMs,
+        generation: { safetySettings: config.safetySettings, thinkingBudgets: config.thinkingBudgets },
       },
-      catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now),
-      resolveModel: modelResolver(config.modelAliases, config.legacyModels),
+      catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now, new Set(config.hiddenModels)),
+      resolveModel: modelResolver(config.modelAliases, config.legacyModels, new Set(config.hiddenModels)),
       sessions: {
         store: new MemorySessionStore(
           { maxChats: config.maxChats, maxChatsPerUser: config.maxChatsPerUser, idleTimeoutMs: config.sessionIdleTimeoutMs },

@@ -3,7 +3,8 @@
  * passed on chunk by chunk with backpressure, Google's error frame scrubbed, and an honest end.
  * An `alt=sse` stream whose last event has no `finishReason` (cut short, or ended by an error
  * frame) is cut rather than ended, so the client's SDK sees an error instead of a short answer
- * (wire-formats §1.8.2); only that last event is searched, once, at the end. With
+ * (wire-formats §1.8.2); only that last event is searched, once, at the end. A JSON-array stream
+ * is judged alike, by its end. With
  * `--gemini-keep-alive` a silent `alt=sse` stream gets SSE comments between events; never
  * otherwise, since the legacy `@google/generative-ai` SDK stalls on them (wire-formats §1.8.3).
  */
@@ -73,6 +74,11 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
   } finally {
     keepAlive.stop();
   }
+  endOrCut(ctx, last);
+}
+
+/** Ends a stream that finished; cuts one that did not, so the client's SDK sees an error. */
+function endOrCut(ctx: RequestContext, last: LastEvent): void {
   if (last.finished()) {
     ctx.res.end();
     return;
@@ -83,17 +89,29 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
 }
 
 /**
- * Relays any other committed body as it comes (a JSON-array stream with its error frame
- * scrubbed, a non-streamed answer as it was), then ends it; cut if the upstream breaks.
+ * Relays a JSON-array stream (no `alt`, or `alt=json`) with its error frame scrubbed, then ends
+ * it, or cuts it when it did not finish (no closing `]`, or no `finishReason` at its end).
  */
-export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer>, guard: ErrorFrameGuard | undefined): Promise<void> {
+export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Buffer>, guard: ErrorFrameGuard): Promise<void> {
+  const last = new LastEvent('json-array');
   try {
     for await (const chunk of body) {
-      const out = guard === undefined ? chunk : guard.push(chunk);
+      last.push(chunk);
+      const out = guard.push(chunk);
       if (out !== undefined) await writeChunk(ctx.res, out, ctx.signal);
     }
-    const rest = guard?.end();
+    const rest = guard.end();
     if (rest !== undefined) await writeChunk(ctx.res, rest, ctx.signal);
+  } catch (error) {
+    return broken(ctx, error);
+  }
+  endOrCut(ctx, last);
+}
+
+/** Relays a non-streamed answer as it comes, then ends it; cut if the upstream breaks. */
+export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer>): Promise<void> {
+  try {
+    for await (const chunk of body) await writeChunk(ctx.res, chunk, ctx.signal);
   } catch (error) {
     return broken(ctx, error);
   }

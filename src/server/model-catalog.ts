@@ -1,12 +1,13 @@
 /**
  * @module The upstream's model list, fetched with a pool key and kept briefly, for the
- * translated APIs' model listings.
+ * translated APIs' model listings: hidden models left out, `-search` variants added.
  */
 
 import type { ListModelsResponse, Model } from '../protocols/gemini/types.js';
 import type { AttemptTrail, Dispatcher, UpstreamAnswer } from '../upstream/dispatch.js';
 import { familyScope } from '../protocols/gemini/paths.js';
 import { isListModelsResponse } from '../protocols/gemini/answers.js';
+import { listedModels } from '../protocols/shared/model-variants.js';
 
 const LIST_PATH = '/v1beta/models?pageSize=1000';
 
@@ -18,12 +19,14 @@ export class ModelCatalog {
   readonly #dispatcher: Dispatcher;
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #hidden: ReadonlySet<string>;
   #cached: { models: readonly Model[]; until: number } | undefined;
 
-  constructor(dispatcher: Dispatcher, ttlMs: number, now: () => number) {
+  constructor(dispatcher: Dispatcher, ttlMs: number, now: () => number, hidden: ReadonlySet<string> = new Set()) {
     this.#dispatcher = dispatcher;
     this.#ttlMs = ttlMs;
     this.#now = now;
+    this.#hidden = hidden;
   }
 
   async list(signal: AbortSignal, trail: AttemptTrail[]): Promise<CatalogResult> {
@@ -35,7 +38,7 @@ export class ModelCatalog {
       trail,
     );
     if (result.kind === 'answer') return result;
-    const models = (result.value as ListModelsResponse).models ?? [];
+    const models = listedModels((result.value as ListModelsResponse).models ?? [], this.#hidden);
     this.#cached = { models, until: this.#now() + this.#ttlMs };
     return { kind: 'models', models };
   }

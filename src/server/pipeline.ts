@@ -14,6 +14,7 @@ import type {
   BatchEmbedContentsResponse, EmbedContentRequest, GenerateContentRequest, GenerateContentResponse,
 } from '../protocols/gemini/types.js';
 import type { ImageLink } from '../protocols/shared/media.js';
+import { applyModelOptions, type GenerationDefaults } from '../protocols/shared/model-variants.js';
 import { parseJsonObject, type Json } from '../protocols/shared/read.js';
 import type { StreamTranslation } from '../protocols/shared/stream.js';
 import type { UpstreamRequest } from '../upstream/attempt.js';
@@ -42,6 +43,8 @@ export interface PipelineDeps {
    * wait for its first content; 0: never, and headers at once.
    */
   readonly keepaliveMs: number;
+  /** What a translated generation gets when it names none (safety settings, thinking budgets). */
+  readonly generation: GenerationDefaults;
 }
 
 /** What the translated routes that also list models take: the pipeline, the catalogue, names. */
@@ -50,6 +53,8 @@ export interface TranslatedRouteDeps extends PipelineDeps {
   readonly aliases: Readonly<Record<string, string>>;
   readonly resolveModel: ModelResolver;
   readonly now: () => number;
+  /** `--search-sources`: a grounded answer's text ends with its list of sources. */
+  readonly searchSources: boolean;
 }
 
 /** Google's error answer (its parsed error, when it sent one) as a body in the protocol's shape. */
@@ -151,7 +156,8 @@ async function callStream(ctx: RequestContext, deps: PipelineDeps, call: Generat
 }
 
 /** Sends a translated generation and answers the client, whole or streamed. */
-export async function generate(ctx: RequestContext, deps: PipelineDeps, call: GenerateCall, parts: GenerateParts): Promise<void> {
+export async function generate(ctx: RequestContext, deps: PipelineDeps, translated: GenerateCall, parts: GenerateParts): Promise<void> {
+  const call = { ...translated, ...applyModelOptions(translated.model, translated.body, deps.generation) };
   if (deps.imageFetcher && call.imageLinks && call.imageLinks.length > 0) {
     await fetchImageLinks(ctx, call.imageLinks, deps.imageFetcher, deps.maxBodyBytes);
   }

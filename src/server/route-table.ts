@@ -39,11 +39,11 @@ export function routeTable(parts: RouteTableParts): Route[] {
   const { config, pipeline, resolveModel, now } = parts;
   const served = (name: Config['protocols'][number]): boolean => config.protocols.includes(name);
   const routes = opsRoutes({ rotator: parts.rotator, metrics: parts.metrics, now, load: parts.load });
-  const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now };
+  const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now, searchSources: config.searchSources };
   // Anthropic's first: `/v1/messages` would be taken for Gemini's, and `/v1/models` carrying
   // `anthropic-version` is Anthropic's. Then OpenAI's: other `/v1/models` requests are OpenAI's.
   if (served('anthropic')) routes.push(...anthropicRoutes(translated));
-  if (served('openai')) routes.push(...openAiRoutes(translated));
+  if (served('openai')) routes.push(...openAiRoutes({ ...translated, imageModel: config.imageModel, speechModel: config.speechModel }));
   if (served('ollama')) routes.push(...ollamaRoutes(translated));
   if (served('session')) {
     const defaultModel = config.sessionModel;
@@ -57,7 +57,7 @@ export function routeTable(parts: RouteTableParts): Route[] {
     routes.push(uploadRoute({ dispatcher, sessions: parts.uploads, affinity: parts.affinity, maxBodyBytes, maxUploadBytes, publicUrl }));
     routes.push(geminiRoute({
       dispatcher, maxBodyBytes, scrub, resolveModel, affinity: parts.affinity,
-      keepaliveMs: pipeline.keepaliveMs, geminiKeepAlive: config.geminiKeepAlive,
+      keepaliveMs: pipeline.keepaliveMs, geminiKeepAlive: config.geminiKeepAlive, hiddenModels: new Set(config.hiddenModels),
     }));
   }
   return routes;

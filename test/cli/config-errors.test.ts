@@ -119,13 +119,13 @@ describe('gemini-proxy: bad configuration', () => {
   });
 
   it('a malformed key never appears in the error, from the file or the environment', async () => {
-    const fileKey = 'AIzaSyBadFileKey77 with-a-space';
+    const fileKey = 'AIzaSyBadFileKey77\u0001with-a-control';
     goodWorkspace().write('api_keys.txt', `AIzaGoodKey0001\n${fileKey}\n`);
     const fromFile = expectOneLineFailure(await runCli(['-port=0'], { cwd: ws.dir }));
     expect(fromFile).toContain(`${ws.path('api_keys.txt')}:2`);
     expect(fromFile).toContain('without spaces');
     expect(fromFile).not.toContain('AIzaSyBadFileKey77');
-    expect(fromFile).not.toContain('with-a-space');
+    expect(fromFile).not.toContain('with-a-control');
 
     const envKey = 'AIzaSyBadEnvKey88\tsecret-tail';
     ws.write('api_keys.txt', 'AIzaGoodKey0001\n');

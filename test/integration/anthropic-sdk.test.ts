@@ -196,7 +196,7 @@ describe('@anthropic-ai/sdk through the proxy', () => {
     expect(openai.status).toBe(200);
     const body = (await openai.json()) as { object: string; data: { id: string; object: string }[] };
     expect(body.object).toBe('list');
-    expect(body.data.map((model) => model.id)).toEqual(['gemini-2.5-flash', 'gemini-embedding-001']);
+    expect(body.data.map((model) => model.id)).toEqual(['gemini-2.5-flash', 'gemini-2.5-flash-search', 'gemini-embedding-001']);
     expect(body.data[0]?.object).toBe('model');
   });
 

@@ -127,7 +127,7 @@ describe('OpenAI API edges', () => {
   });
 
   it('under /v1: a path outside Gemini\'s collections is an OpenAI client\'s, and its 404 is in OpenAI\'s shape', async () => {
-    for (const path of ['/v1/completions/x', '/v1/audio/speech', '/v1/assistants']) {
+    for (const path of ['/v1/completions/x', '/v1/audio/transcriptions', '/v1/assistants']) {
       const response = await rawRequest(proxy.url, { path, method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(404);
       expect(JSON.parse(response.body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'GP_NOT_FOUND' } });

@@ -151,7 +151,7 @@ describe('openai SDK through the proxy', () => {
   it('models: listed without the models/ prefix, aliases included, and retrieved one by one', async () => {
     const ids = [];
     for await (const model of client.models.list()) ids.push(model.id);
-    expect(ids).toEqual(['gemini-2.5-flash', 'gemini-embedding-001', 'gpt-4o-mini']);
+    expect(ids).toEqual(['gemini-2.5-flash', 'gemini-2.5-flash-search', 'gemini-embedding-001', 'gpt-4o-mini']);
     expect((await client.models.retrieve('gemini-2.5-flash')).id).toBe('gemini-2.5-flash');
     await expect(client.models.retrieve('nope')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     expect(upstream.requests).toHaveLength(1); // the list is cached

@@ -5,6 +5,7 @@
  * counted in /metrics as truncated.
  */
 
+import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { Ollama } from 'ollama';
@@ -140,5 +141,35 @@ describe('translated streams end a truncated answer with their protocol\'s error
     expect(seen.some((part) => part.done)).toBe(false);
     expect(error).toBeInstanceOf(Error);
     expect(await truncatedCount(h, 'ollama')).toBe(1);
+  });
+});
+
+describe('the Gemini pass-through judges a JSON-array stream (no alt=sse) by its end', () => {
+  const h = withProxy({ keys: ['key-a'] });
+  /** Google's JSON-array layout: elements pretty-printed, `,` between them, `]` at the end. */
+  const jsonArray = (elements: readonly unknown[], close = true) => (_request: unknown, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+    res.end(`[${elements.map((element) => JSON.stringify(element, null, 2)).join('\r\n,\r\n')}${close ? '\r\n]' : ''}`);
+  };
+  const read = () => fetch(`${h.proxy.url}/v1beta/models/${MODEL}:streamGenerateContent`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ parts: [{ text: 'x' }] }] }),
+  }).then((response) => response.text());
+
+  it('closed, with the finishReason in its last element: passed on whole, not counted', async () => {
+    h.upstream.next(jsonArray([chunk('a'), chunk('b', 'STOP')]));
+    const items = JSON.parse(await read()) as unknown[];
+    expect(items).toHaveLength(2);
+    await h.proxy.logs.waitFor((line) => line.msg === 'request');
+    expect(h.proxy.logs.requests()[0]?.['truncated']).toBeUndefined();
+  });
+
+  it.each([
+    ['closed without a finishReason', jsonArray([chunk('a'), chunk('b')])],
+    ['never closed', jsonArray([chunk('a'), chunk('b', 'STOP')], false)],
+  ])('%s: the connection is cut, so the client sees an error; counted as truncated', async (_label, behaviour) => {
+    h.upstream.next(behaviour);
+    await expect(read()).rejects.toThrow();
+    await warned(h, 'upstream stream ended without a finish reason');
+    expect(await truncatedCount(h, 'gemini')).toBe(1);
   });
 });

@@ -57,14 +57,14 @@ export function testConfig(settings: Partial<Settings> = {}, modelAliases: Recor
   };
 }
 
-function keyOf(line: string): ApiKey {
-  const { secret, labels } = parseKeyLine(line, 'test key', []);
-  return { id: keyId(secret), secret, ...labels };
+function keysOf(line: string): ApiKey[] {
+  const { secrets, labels } = parseKeyLine(line, 'test key', []);
+  return secrets.map((secret) => ({ id: keyId(secret), secret, ...labels }));
 }
 
 export function listsOf(keys: readonly string[], relays: readonly string[], users: readonly string[] = [], egress: readonly string[] = []) {
   return {
-    keys: keys.map(keyOf),
+    keys: keys.flatMap(keysOf),
     relays: relays.map((url) => toRelay(url, 'test relay')),
     egress: egress.map((url) => toEgress(url, 'test egress proxy')),
     users,

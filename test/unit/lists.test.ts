@@ -180,8 +180,8 @@ describe('loadLists', () => {
     expect(error.field).toBe(path);
   });
 
-  it('a key with a space is an error naming the line, never the key', () => {
-    const path = file('api_keys.txt', 'AIza-good\nAIza bad-SECRET-part\n');
+  it('a key with a control character is an error naming the line, never the key', () => {
+    const path = file('api_keys.txt', 'AIza-good\nAIza\u0007bad-SECRET-part\n');
     const error = configError(() => loadLists(sources({ apiKeysFile: path })));
     expect(error.code).toBe('GP_CONFIG_INVALID');
     expect(error.field).toBe(`${path}:2`);
@@ -318,6 +318,14 @@ describe('key labels in api_keys.txt', () => {
     expect(warnings.join()).not.toContain('SECRET');
   });
 
+  it('keys pasted in bulk: several on a line, split by commas or whitespace, each a key; the labels hold for all', () => {
+    const { keys, warnings, apiKeysFile } = load('AIza-a1, AIza-a2,AIza-a3\tAIza-a2  project=alpha\nAIza-b1 AIza-b2\n');
+    expect(keys.map((key) => [key.secret, key.project])).toEqual([
+      ['AIza-a1', 'alpha'], ['AIza-a2', 'alpha'], ['AIza-a3', 'alpha'], ['AIza-b1', undefined], ['AIza-b2', undefined],
+    ]);
+    expect(warnings).toEqual([`${apiKeysFile}:1: twice on the line, dropped`]);
+  });
+
   it('the same key on two lines (other labels, other spacing) is one key, with a warning', () => {
     const { keys, warnings, apiKeysFile } = load('AIza-one project=alpha\nAIza-two\nAIza-one   project=beta\n');
     expect(keys.map((key) => [key.secret, key.project])).toEqual([['AIza-one', 'alpha'], ['AIza-two', undefined]]);
@@ -327,11 +335,11 @@ describe('key labels in api_keys.txt', () => {
   it.each([
     ['a label where the key goes', 'project=alpha\n', 'expected a key first'],
     ['a label alone after a blank key line', 'AIza-one\nproject=alpha AIza-two\n', 'expected a key first'],
-    ['two keys on a line', 'AIza-one AIza-SECRET-two\n', 'expected one key a line'],
+    ['a key after a label', 'AIza-one project=a AIza-SECRET-two\n', 'expected the keys first'],
     ['a label given twice', 'AIza-one project=a project=b\n', 'the label project is given twice'],
     ['an empty project', 'AIza-one project=\n', 'expected project=NAME'],
     ['a project with a slash', 'AIza-one project=a/SECRET\n', 'expected project=NAME'],
-    ['an upper-case label name', 'AIza-one Project=alpha\n', 'expected one key a line'],
+    ['an upper-case label name', 'AIza-one Project=alpha\n', 'lower-case name=value labels'],
   ])('%s is an error naming the line, never the value', (_label, text, message) => {
     const error = loadError(text);
     expect(error.code).toBe('GP_CONFIG_INVALID');

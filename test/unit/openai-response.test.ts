@@ -43,10 +43,10 @@ describe('toChatCompletion', () => {
     expect(toolCall?.extra_content).toEqual({ google: { thought_signature: SIGNATURE } });
   });
 
-  it('skips parts OpenAI has no place for, such as inline images', () => {
+  it('skips parts OpenAI has no place for, such as audio', () => {
     const completion = toChatCompletion({
       candidates: [{
-        content: { parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBOR' } }, { text: 'A cat.' }] },
+        content: { parts: [{ inlineData: { mimeType: 'audio/L16;codec=pcm;rate=24000', data: 'AAAA' } }, { text: 'A cat.' }] },
         finishReason: 'STOP',
       }],
     }, testContext(), { includeReasoning: false });

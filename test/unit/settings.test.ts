@@ -156,6 +156,12 @@ describe('defaultSettings', () => {
       maxChats: 1_000,
       maxHistoryBytes: 256 * 1024,
       interactionLog: '',
+      hiddenModels: [],
+      safetySettings: [],
+      thinkingBudgets: {},
+      imageModel: 'gemini-2.5-flash-image',
+      speechModel: 'gemini-2.5-flash-preview-tts',
+      searchSources: false,
     });
   });
 

@@ -1,12 +1,12 @@
 /**
  * @module Reading a GenerateContentResponse the way every translator does: its candidates, their
- * parts, a blocked prompt, token counts. Total: whatever the upstream sent, nothing here throws;
+ * parts, the images among them, their grounding, a blocked prompt, token counts. Total: whatever the upstream sent, nothing here throws;
  * a candidate that is not an object, or a part with a field of the wrong kind (see answers.ts),
  * is skipped, and a count of the wrong kind counts as 0.
  */
 
 import { isIndex, isPart } from './answers.js';
-import type { Candidate, FunctionCall, GenerateContentResponse, Part, UsageMetadata } from './types.js';
+import type { Candidate, FunctionCall, GenerateContentResponse, InlineData, Part, UsageMetadata } from './types.js';
 import { isObject } from '../shared/json.js';
 
 /** A candidate's index (the choice it answers); proto3 omits `index` when it is 0. */
@@ -59,6 +59,27 @@ export function readPart(value: unknown): PartContent | undefined {
   if (hasFunctionCall(part)) return { kind: 'call', part };
   if (typeof part.text !== 'string') return undefined;
   return { kind: part.thought === true ? 'thought' : 'text', text: part.text };
+}
+
+/** An image type a data: URL can carry and markdown can show: `image/`, then a plain subtype. */
+const IMAGE_TYPE = /^image\/[a-z0-9.+-]{1,64}$/i;
+
+/**
+ * The image a part holds (an image model's answer): `inlineData` with an image type. A thought's
+ * draft image (`thought: true`, Gemini 3 image models) is not the answer, and audio is not an
+ * image: both are undefined, as is a part that is not well formed.
+ */
+export function readImage(value: unknown): InlineData | undefined {
+  if (!isPart(value)) return undefined;
+  const part = value as Part;
+  const image = part.inlineData;
+  if (image === undefined || part.thought === true || !IMAGE_TYPE.test(image.mimeType ?? '')) return undefined;
+  return image;
+}
+
+/** A candidate's `groundingMetadata` (Google Search), as sent: shared/grounding.ts reads it. */
+export function groundingOf(candidate: Candidate): unknown {
+  return isObject(candidate) ? candidate['groundingMetadata'] : undefined;
 }
 
 /** Token counts from `usageMetadata`; the prompt includes tool-use tokens, the completion thoughts. */

@@ -1,8 +1,9 @@
 /**
- * @module Whether a passed-through `alt=sse` stream ended complete: its last event carries a
- * `finishReason` (wire-formats §1.8.1; a stream without one was cut short, §1.8.2). The stream is
- * not parsed: the last chunks are kept (references, no copies) and only the last event is
- * searched once, when the body has ended, for the key itself (json-keys.ts). Pure.
+ * @module Whether a passed-through stream ended complete: an `alt=sse` stream's last event
+ * carries a `finishReason` (wire-formats §1.8.1; a stream without one was cut short, §1.8.2); a
+ * JSON-array stream (§1.8.4) is closed by its `]` and its last elements carry one. The stream is
+ * not parsed: the last chunks are kept (references, no copies) and searched once, when the body
+ * has ended, for the key itself (json-keys.ts). Pure.
  */
 
 import { FINISH, hasKey } from './json-keys.js';
@@ -18,9 +19,20 @@ const WINDOW = 64 * 1024;
 const EVENT_ENDS = ['\r\n\r\n', '\n\n', '\r\r'].map((end) => Buffer.from(end));
 const SPACES = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+const CLOSE_BRACKET = 0x5d;
+
 export class LastEvent {
   #chunks: Buffer[] = [];
   #bytes = 0;
+  readonly #format: 'sse' | 'json-array';
+
+  /**
+   * `json-array`: the elements' separators are not confirmed (wire-formats §1.8.4), so rather than
+   * find the last element the window is searched whole; only the last element holds the key.
+   */
+  constructor(format: 'sse' | 'json-array' = 'sse') {
+    this.#format = format;
+  }
 
   /** Keeps `chunk` as the newest; drops what lies wholly before the window. */
   push(chunk: Buffer): void {
@@ -38,6 +50,7 @@ export class LastEvent {
     let end = window.length;
     while (end > 0 && SPACES.has(window[end - 1] ?? 0)) end--;
     const text = window.subarray(0, end);
+    if (this.#format === 'json-array') return text[text.length - 1] === CLOSE_BRACKET && hasKey(text, FINISH);
     let start = 0;
     for (const mark of EVENT_ENDS) {
       const at = text.lastIndexOf(mark);

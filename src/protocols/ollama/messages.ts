@@ -92,15 +92,20 @@ function translateOne(message: unknown, index: number, state: State): void {
   if (!ROLES.has(role)) throw badRequest(`${param}.role`, `${param}.role must be system, user, assistant or tool`);
   const content = readString(message['content'], `${param}.content`) ?? '';
   const images = readArray(message['images'], `${param}.images`) ?? [];
-  if (images.length > 0 && role !== 'user') throw badRequest(`${param}.images`, `${param}.images: only user messages may carry images`);
+  if (images.length > 0 && role !== 'user' && role !== 'assistant') {
+    throw badRequest(`${param}.images`, `${param}.images: only user and assistant messages may carry images`);
+  }
   switch (role) {
     case 'system':
       if (content !== '') state.system.push({ text: content });
       return;
     case 'user':
       return appendTurn(state.contents, 'user', userParts(images, content, param));
-    case 'assistant':
-      return appendTurn(state.contents, 'model', assistantParts(message, content, param, state));
+    case 'assistant': {
+      // Images the model drew (answered in `images`) go back with its turn, after its words.
+      const drawn = images.map((image, at) => base64Image(image, `${param}.images[${at}]`));
+      return appendTurn(state.contents, 'model', [...assistantParts(message, content, param, state), ...drawn]);
+    }
     default:
       return appendTurn(state.contents, 'user', [functionResponsePart(message, content, param, state)]);
   }

@@ -12,7 +12,8 @@ import { firstCandidate, partsOf, promptBlocked } from '../gemini/answer-parts.j
 import type { GenerateContentResponse } from '../gemini/types.js';
 import { isObject } from '../shared/json.js';
 import { ndjsonLine, type StreamFailure, type StreamTranslation } from '../shared/stream.js';
-import { deltaFields, doneReasonFor, EMPTY_DELTA, isEmpty, readDelta, stamp, type Delta } from './answer.js';
+import type { SourcesOption } from '../shared/grounding.js';
+import { deltaFields, doneReasonFor, EMPTY_DELTA, groundingList, isEmpty, readDelta, sourcesText, stamp, type Delta } from './answer.js';
 import { metrics } from './metrics.js';
 import type { OllamaAnswerContext, OllamaRequest } from './types.js';
 
@@ -29,10 +30,14 @@ export class OllamaStream implements StreamTranslation {
   /** Tool calls sent so far: the next call's `index`. */
   #toolCalls = 0;
   #finished = false;
+  readonly #options: SourcesOption;
+  /** Every `groundingMetadata` candidate 0 came with: its sources end the answer when asked for. */
+  readonly #grounding: unknown[] = [];
 
-  constructor(request: OllamaRequest, ctx: OllamaAnswerContext) {
+  constructor(request: OllamaRequest, ctx: OllamaAnswerContext, options: SourcesOption = {}) {
     this.#request = request;
     this.#ctx = ctx;
+    this.#options = options;
   }
 
   get truncated(): boolean {
@@ -50,9 +55,13 @@ export class OllamaStream implements StreamTranslation {
       if (promptBlocked(response)) this.#doneReason = 'stop';
       return '';
     }
-    const delta = readDelta(partsOf(candidate), this.#request, this.#ctx, this.#toolCalls);
+    this.#grounding.push(...groundingList(candidate));
+    let delta = readDelta(partsOf(candidate), this.#request, this.#ctx, this.#toolCalls);
     this.#toolCalls += delta.toolCalls.length;
-    if (typeof candidate.finishReason === 'string') this.#doneReason = doneReasonFor(candidate.finishReason);
+    if (typeof candidate.finishReason === 'string') {
+      this.#doneReason = doneReasonFor(candidate.finishReason);
+      delta = { ...delta, content: delta.content + sourcesText(this.#grounding, this.#options) };
+    }
     return isEmpty(delta) ? '' : this.#line(delta);
   }
 

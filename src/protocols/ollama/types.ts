@@ -91,6 +91,8 @@ export type OllamaMessage = {
   content: string;
   thinking?: string;
   tool_calls?: OllamaToolCall[];
+  /** The answer's images, bare base64 (no `data:` prefix), as Ollama's images are. */
+  images?: string[];
 };
 
 /** The metrics of a finished answer; durations in integer nanoseconds. */

@@ -1,6 +1,9 @@
 /**
  * @module OpenAI message content (a string or a list of parts) → Gemini parts: text, images as
- * `data:` URLs, audio and files. Pure; an image that is not an image is a 400.
+ * `data:` URLs, audio and files. Pure; an image that is not an image is a 400. An assistant
+ * message's text gives back, as image parts, the images the proxy showed in an answer as
+ * Markdown (shared/answer-images.ts): the model sees its image again, not megabytes of base64
+ * as text.
  */
 
 import type { Part } from '../gemini/types.js';
@@ -88,4 +91,40 @@ export function textOf(content: unknown, param: string, allowRefusal: boolean): 
     if (allowRefusal && isObject(item) && item['type'] === 'refusal') return readString(item['refusal'], `${where}.refusal`) ?? '';
     throw badRequest(`${where}.type`, `${where} must be a text part`);
   }).join('');
+}
+
+/**
+ * An image the proxy showed as Markdown with a `data:` URL. The alt text is bounded, and each
+ * match starts at `![` and runs through base64 characters only, so the scan stays linear.
+ */
+const SHOWN_IMAGE = /!\[[^\]\n]{0,100}\]\(data:image\/[a-z0-9.+-]{1,64};base64,([A-Za-z0-9+/=]+)\)/gi;
+
+/** The proxy's paragraph break around an image (answer-images.ts), not part of the model's text. */
+const PARAGRAPH = '\n\n';
+
+/**
+ * An assistant message's text → parts: text, and each image shown as Markdown with a `data:`
+ * URL as an image part (its type read from its bytes; one that is not an image stays text).
+ */
+export function assistantTextParts(text: string): Part[] {
+  if (!text.includes('](data:image/')) return text === '' ? [] : [{ text }];
+  const parts: Part[] = [];
+  let from = 0;
+  let pendingBreak = false;
+  const pushText = (piece: string, beforeImage: boolean): void => {
+    let trimmed = pendingBreak && piece.startsWith(PARAGRAPH) ? piece.slice(PARAGRAPH.length) : piece;
+    if (beforeImage && trimmed.endsWith(PARAGRAPH)) trimmed = trimmed.slice(0, -PARAGRAPH.length);
+    if (trimmed !== '') parts.push({ text: trimmed });
+  };
+  for (const match of text.matchAll(SHOWN_IMAGE)) {
+    const data = match[1] ?? '';
+    const mimeType = isBase64(data) ? imageMimeType(Buffer.from(data.slice(0, 16), 'base64')) : undefined;
+    if (mimeType === undefined) continue;
+    pushText(text.slice(from, match.index), true);
+    parts.push({ inlineData: { mimeType, data } });
+    from = match.index + match[0].length;
+    pendingBreak = true;
+  }
+  pushText(text.slice(from), false);
+  return parts;
 }

@@ -26,6 +26,7 @@ const CODES: Partial<Record<ProxyError['code'], string>> = {
   GP_KEYS_COOLING: 'rate_limit_exceeded',
   GP_CLIENT_RATE_LIMITED: 'rate_limit_exceeded',
   GP_NO_KEY_AVAILABLE: 'no_available_keys',
+  GP_CONTENT_REFUSED: 'content_policy_violation',
 };
 
 export function openAiErrorBody(error: ProxyError): string {

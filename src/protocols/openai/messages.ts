@@ -6,7 +6,7 @@
 
 import type { Content, Part } from '../gemini/types.js';
 import type { ImageLink } from '../shared/media.js';
-import { contentParts, textOf } from './content.js';
+import { assistantTextParts, contentParts, textOf } from './content.js';
 import { badRequest, isObject, readArray, readString, type Json } from '../shared/read.js';
 import { signatureFromToolCallId, SKIP_SIGNATURE } from '../shared/signature.js';
 import { functionArguments, toolResult } from '../shared/tools.js';
@@ -52,7 +52,7 @@ function toolCallPart(call: unknown, param: string, state: State): Part {
 function assistantParts(message: Json, param: string, state: State): Part[] {
   const parts: Part[] = [];
   const text = message['content'] === null || message['content'] === undefined ? '' : textOf(message['content'], `${param}.content`, true);
-  if (text) parts.push({ text });
+  for (const part of assistantTextParts(text)) parts.push(part);
   const calls = readArray(message['tool_calls'], `${param}.tool_calls`) ?? [];
   calls.forEach((call, index) => parts.push(toolCallPart(call, `${param}.tool_calls[${index}]`, state)));
   const legacy = message['function_call'];

@@ -1,9 +1,15 @@
 /**
  * @module An OpenAI chat completion request → the Gemini request to send, validated first so
  * a malformed request is a 400 before any key is used. Pure.
+ *
+ * `web_search_options` (an object; `{}` will do) turns on Grounding with Google Search: Gemini's
+ * `googleSearch` tool. Its `user_location` and `search_context_size` have no Gemini equivalent
+ * and are ignored. Beside function tools the search is dropped and the functions are declared:
+ * generateContent refuses Google Search next to function declarations, as the Responses and
+ * Anthropic translators decide too (responses/tools.ts, anthropic/tools.ts).
  */
 
-import type { GenerateContentRequest } from '../gemini/types.js';
+import type { GenerateContentRequest, Tool } from '../gemini/types.js';
 import type { ImageLink } from '../shared/media.js';
 import { translateMessages } from './messages.js';
 import { generationConfig, toolConfig, tools } from './params.js';
@@ -19,7 +25,7 @@ import { SchemaBudget } from '../shared/schema-budget.js';
 export const IGNORED_FIELDS = [
   'parallel_tool_calls', 'user', 'metadata', 'store', 'service_tier', 'logit_bias', 'prediction',
   'modalities', 'audio', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
-  'web_search_options', 'verbosity', 'logprobs', 'top_logprobs',
+  'verbosity', 'logprobs', 'top_logprobs',
 ] as const;
 
 export interface ChatRequest {
@@ -40,6 +46,13 @@ export interface ChatOptions {
   readonly fetchImageUrls?: boolean;
 }
 
+/** The request's Gemini tools: its functions, or else Google Search when `web_search_options` asks for it. */
+function requestTools(body: Json, functionTools: Tool[] | undefined): Tool[] | undefined {
+  const search = readObject(body['web_search_options'], 'web_search_options') !== undefined;
+  if (functionTools !== undefined || !search) return functionTools;
+  return [{ googleSearch: {} }];
+}
+
 export function translateChatRequest(body: Json, resolve: ModelResolver, options: ChatOptions = {}): ChatRequest {
   const { model, requested } = resolveModelName(body['model'], resolve);
   const imageLinks: ImageLink[] = [];
@@ -51,6 +64,7 @@ export function translateChatRequest(body: Json, resolve: ModelResolver, options
   const config = generationConfig(body, model, schemaBudget);
   const functionTools = tools(body, schemaBudget);
   const choice = toolConfig(body, functionTools);
+  const geminiTools = requestTools(body, functionTools);
   return {
     model,
     requestedModel: requested,
@@ -59,7 +73,7 @@ export function translateChatRequest(body: Json, resolve: ModelResolver, options
     includeReasoning: config.thinkingConfig?.includeThoughts === true,
     body: {
       ...messages,
-      ...(functionTools && { tools: functionTools }),
+      ...(geminiTools && { tools: geminiTools }),
       ...(choice && { toolConfig: choice }),
       ...(Object.keys(config).length > 0 && { generationConfig: config }),
     },

@@ -8,7 +8,14 @@
  *   tool calls (what OpenAI sends) or when the prompt was blocked; `''` otherwise, so clients that
  *   call string methods on an empty answer (a SAFETY stop, a MAX_TOKENS spent on thinking) keep
  *   working.
- * - Parts other than text and function calls (inline images, code execution) are not carried.
+ * - An image part (an image model's answer) is shown in `content` as Markdown with a `data:`
+ *   URL, in its own paragraph, and listed in `images` (`[{type: 'image_url', image_url: {url}}]`,
+ *   OpenRouter's extension) (shared/answer-images.ts). Other parts (audio, code execution) are
+ *   not carried.
+ * - A grounded answer (Google Search) has `annotations`: one `url_citation` per cited span and
+ *   source, offsets in UTF-16 code units into `content` (shared/grounding.ts); without grounding
+ *   metadata there is no `annotations` field. With `searchSources` the sources follow the answer
+ *   as a numbered Markdown list.
  * - A thought signature on a text part is dropped: OpenAI messages have no place for it and
  *   Gemini only requires the signatures of function calls back.
  * - A response without candidates still has one choice (clients read `choices[0]`).
@@ -17,11 +24,23 @@
  *   reason, index or token count of the wrong kind counts as absent.
  */
 
-import { candidateIndex, candidatesOf, partsOf, promptBlocked, readPart, tokenCounts, type FunctionCallPart } from '../gemini/answer-parts.js';
+import {
+  candidateIndex, candidatesOf, groundingOf, partsOf, promptBlocked, readImage, readPart, tokenCounts, type FunctionCallPart,
+} from '../gemini/answer-parts.js';
 import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
+import { AnswerText, imageEntry } from '../shared/answer-images.js';
+import { renderSources, type SourcesOption } from '../shared/grounding.js';
 import { isObject } from '../shared/json.js';
 import { encodeToolCallId } from '../shared/signature.js';
-import type { ChatCompletion, ChatMessageOut, ChatToolCall, ChatUsage, CompletionContext, FinishReason } from './types.js';
+import type {
+  ChatCompletion, ChatMessageOut, ChatToolCall, ChatUsage, CompletionContext, FinishReason, ImageUrlEntry, UrlCitationAnnotation,
+} from './types.js';
+
+/** What the answer translators read of the request and the settings. */
+export interface AnswerOptions extends SourcesOption {
+  /** Thought summaries as `reasoning_content`; dropped otherwise. */
+  readonly includeReasoning: boolean;
+}
 
 type Choice = ChatCompletion['choices'][number];
 
@@ -78,31 +97,59 @@ export function toToolCall(part: FunctionCallPart, token: string): ChatToolCall 
   };
 }
 
-function toMessage(parts: readonly unknown[], ctx: CompletionContext, includeReasoning: boolean): ChatMessageOut {
-  const texts: string[] = [];
+/**
+ * The annotations of an answer shown as `text`, from the grounding metadata it came with, and
+ * the sources as `searchSources` renders them ('' when off or without sources).
+ */
+export function groundedAnnotations(
+  text: AnswerText,
+  metadata: readonly unknown[],
+  searchSources: boolean | undefined,
+): { annotations: UrlCitationAnnotation[]; sources: string } {
+  const { citations, sources } = text.grounding(metadata);
+  const annotations = citations.map(({ url, title, startIndex, endIndex }): UrlCitationAnnotation => (
+    { type: 'url_citation', url_citation: { url, title, start_index: startIndex, end_index: endIndex } }
+  ));
+  return { annotations, sources: searchSources ? renderSources(sources) : '' };
+}
+
+function toMessage(candidate: Candidate, ctx: CompletionContext, options: AnswerOptions): ChatMessageOut {
+  const text = new AnswerText();
+  const shown: string[] = [];
+  const images: ImageUrlEntry[] = [];
   const thoughts: string[] = [];
   const toolCalls: ChatToolCall[] = [];
-  for (const part of parts) {
+  for (const part of partsOf(candidate)) {
+    const image = readImage(part);
+    if (image !== undefined) {
+      shown.push(text.image(image));
+      images.push(imageEntry(image));
+      continue;
+    }
     const content = readPart(part);
     if (content?.kind === 'call') toolCalls.push(toToolCall(content.part, ctx.newToken()));
-    else if (content?.kind === 'text') texts.push(content.text);
+    else if (content?.kind === 'text') shown.push(text.text(content.text));
     else if (content?.kind === 'thought') thoughts.push(content.text);
   }
-  const text = texts.join('');
+  const metadata = groundingOf(candidate);
+  const grounded = metadata === undefined ? undefined : groundedAnnotations(text, [metadata], options.searchSources);
+  const body = shown.join('') + (grounded?.sources ?? '');
   const reasoning = thoughts.join('');
   const message: ChatMessageOut = {
     role: 'assistant',
-    content: text === '' && toolCalls.length > 0 ? null : text,
+    content: body === '' && toolCalls.length > 0 ? null : body,
     refusal: null,
   };
   // OpenAI omits tool_calls when there are none; some clients treat `[]` as "call nothing, then loop".
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
-  if (includeReasoning && reasoning !== '') message.reasoning_content = reasoning;
+  if (options.includeReasoning && reasoning !== '') message.reasoning_content = reasoning;
+  if (grounded !== undefined) message.annotations = grounded.annotations;
+  if (images.length > 0) message.images = images;
   return message;
 }
 
-function toChoice(candidate: Candidate, position: number, ctx: CompletionContext, includeReasoning: boolean): Choice {
-  const message = toMessage(partsOf(candidate), ctx, includeReasoning);
+function toChoice(candidate: Candidate, position: number, ctx: CompletionContext, options: AnswerOptions): Choice {
+  const message = toMessage(candidate, ctx, options);
   return {
     index: candidateIndex(candidate, position),
     message,
@@ -126,9 +173,9 @@ function emptyChoice(response: GenerateContentResponse): Choice {
 export function toChatCompletion(
   response: GenerateContentResponse,
   ctx: CompletionContext,
-  options: { includeReasoning: boolean },
+  options: AnswerOptions,
 ): ChatCompletion {
-  const choices = candidatesOf(response).map(([candidate, position]) => toChoice(candidate, position, ctx, options.includeReasoning));
+  const choices = candidatesOf(response).map(([candidate, position]) => toChoice(candidate, position, ctx, options));
   if (choices.length === 0) choices.push(emptyChoice(response));
   return {
     id: ctx.id,

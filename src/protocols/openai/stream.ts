@@ -11,6 +11,13 @@
  * merged into one delta; text and tool calls never share a delta, because hand-written clients
  * often read only one of them.
  *
+ * An image part is one delta of its own: its Markdown in `content`, and `images` holding it
+ * (response.ts). A grounded answer's `annotations` ride on the delta of the choice's finishing
+ * chunk (the SDK's chunk type has none; its `chat.completions.stream()` copies unknown delta
+ * fields onto the message), their offsets counted in the whole content streamed; with
+ * `searchSources` a content delta with the sources comes just before it. Grounding metadata that
+ * arrives after the candidate's finish is not carried: Gemini sends it with the finish.
+ *
  * A stream that never finishes is not finished here: `truncated` tells the caller, who ends the
  * stream with an error event instead of inventing a finish reason.
  *
@@ -20,15 +27,19 @@
 
 import type { Candidate, GenerateContentResponse } from '../gemini/types.js';
 import { isObject } from '../shared/json.js';
-import { candidateIndex, candidatesOf, partsOf, promptBlocked, readPart, type FunctionCallPart } from '../gemini/answer-parts.js';
-import { mapFinishReason, toToolCall, toUsage } from './response.js';
+import {
+  candidateIndex, candidatesOf, groundingOf, partsOf, promptBlocked, readImage, readPart, type FunctionCallPart,
+} from '../gemini/answer-parts.js';
+import { AnswerText, imageEntry } from '../shared/answer-images.js';
+import type { SourcesOption } from '../shared/grounding.js';
+import { groundedAnnotations, mapFinishReason, toToolCall, toUsage } from './response.js';
 import { sseEvent, type StreamFailure, type StreamTranslation } from '../shared/stream.js';
 import { errorEvent, KEEP_ALIVE_COMMENT } from './errors.js';
 import type { ChatCompletionChunk, ChunkDelta, ChunkToolCall, CompletionContext, FinishReason } from './types.js';
 
 type ChunkChoice = ChatCompletionChunk['choices'][number];
 
-export interface StreamOptions {
+export interface StreamOptions extends SourcesOption {
   /** `stream_options.include_usage`: `usage: null` on every chunk, then one usage-only chunk. */
   includeUsage: boolean;
   /** Thought summaries as `delta.reasoning_content`; dropped otherwise. */
@@ -39,6 +50,10 @@ interface ChoiceState {
   /** Tool calls sent so far: the next call's `index`, and whether the finish is `tool_calls`. */
   toolCalls: number;
   finished: boolean;
+  /** The content streamed so far, as grounding offsets are mapped onto it. */
+  readonly text: AnswerText;
+  /** Every `groundingMetadata` the candidate came with. */
+  readonly grounding: unknown[];
 }
 
 export class ChatStreamTranslator {
@@ -83,9 +98,18 @@ export class ChatStreamTranslator {
     const [state, chunks] = this.#open(index);
     // Anything after a choice's finish would contradict it; Gemini does not send it anyway.
     if (state.finished) return chunks;
+    const metadata = groundingOf(candidate);
+    if (metadata !== undefined) state.grounding.push(metadata);
     for (const delta of this.#deltas(state, partsOf(candidate))) chunks.push(this.#choiceChunk(index, delta));
     if (typeof candidate.finishReason === 'string') {
-      chunks.push(this.#close(index, state, mapFinishReason(candidate.finishReason, state.toolCalls > 0)));
+      const reason = mapFinishReason(candidate.finishReason, state.toolCalls > 0);
+      if (state.grounding.length === 0) {
+        chunks.push(this.#close(index, state, reason));
+        return chunks;
+      }
+      const { annotations, sources } = groundedAnnotations(state.text, state.grounding, this.#options.searchSources);
+      if (sources !== '') chunks.push(this.#choiceChunk(index, { content: sources }));
+      chunks.push(this.#close(index, state, reason, { annotations }));
     }
     return chunks;
   }
@@ -100,18 +124,18 @@ export class ChatStreamTranslator {
   #open(index: number): [ChoiceState, ChatCompletionChunk[]] {
     const known = this.#choices.get(index);
     if (known) return [known, []];
-    const state: ChoiceState = { toolCalls: 0, finished: false };
+    const state: ChoiceState = { toolCalls: 0, finished: false, text: new AnswerText(), grounding: [] };
     this.#choices.set(index, state);
     return [state, [this.#choiceChunk(index, { role: 'assistant', content: '' })]];
   }
 
-  #close(index: number, state: ChoiceState, reason: FinishReason): ChatCompletionChunk {
+  #close(index: number, state: ChoiceState, reason: FinishReason, delta: ChunkDelta = {}): ChatCompletionChunk {
     state.finished = true;
     this.#finishes += 1;
-    return this.#choiceChunk(index, {}, reason);
+    return this.#choiceChunk(index, delta, reason);
   }
 
-  /** Deltas in part order: one per tool call, adjacent text (or thought) parts merged. */
+  /** Deltas in part order: one per tool call or image, adjacent text (or thought) parts merged. */
   #deltas(state: ChoiceState, parts: readonly unknown[]): ChunkDelta[] {
     const deltas: ChunkDelta[] = [];
     // The run of adjacent text (or thought) parts being merged, joined once when it ends.
@@ -119,10 +143,16 @@ export class ChatStreamTranslator {
     const endRun = (): void => {
       if (run === undefined) return;
       const text = run.texts.join('');
-      deltas.push(run.kind === 'text' ? { content: text } : { reasoning_content: text });
+      deltas.push(run.kind === 'text' ? { content: state.text.text(text) } : { reasoning_content: text });
       run = undefined;
     };
     for (const part of parts) {
+      const image = readImage(part);
+      if (image !== undefined) {
+        endRun();
+        deltas.push({ content: state.text.image(image), images: [imageEntry(image)] });
+        continue;
+      }
       const content = readPart(part);
       if (content === undefined) continue;
       if (content.kind === 'call') {

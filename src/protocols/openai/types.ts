@@ -3,6 +3,10 @@
  * (shared/reference/wire-formats.md §2). Request types describe what arrives after validation.
  */
 
+import type { ImageUrlEntry } from '../shared/answer-images.js';
+
+export type { ImageUrlEntry } from '../shared/answer-images.js';
+
 export interface ChatToolCall {
   id: string;
   type: 'function';
@@ -21,6 +25,12 @@ export interface ChatUsage {
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
+/** A web citation (Google Search grounding): UTF-16 offsets into the message's content, end exclusive. */
+export interface UrlCitationAnnotation {
+  type: 'url_citation';
+  url_citation: { url: string; title: string; start_index: number; end_index: number };
+}
+
 export interface ChatMessageOut {
   role: 'assistant';
   content: string | null;
@@ -28,6 +38,10 @@ export interface ChatMessageOut {
   tool_calls?: ChatToolCall[];
   /** Thought summaries, when the request asked for them (a widely read extension). */
   reasoning_content?: string;
+  /** Only when the answer was grounded with Google Search. */
+  annotations?: UrlCitationAnnotation[];
+  /** The answer's images (OpenRouter's extension), also shown as Markdown in `content`. */
+  images?: ImageUrlEntry[];
 }
 
 export interface ChatCompletion {
@@ -52,6 +66,10 @@ export interface ChunkDelta {
   content?: string;
   reasoning_content?: string;
   tool_calls?: ChunkToolCall[];
+  /** On the finishing delta of a grounded answer; not in the SDK's chunk type. */
+  annotations?: UrlCitationAnnotation[];
+  /** On the delta whose `content` shows these images. */
+  images?: ImageUrlEntry[];
 }
 
 export interface ChatCompletionChunk {

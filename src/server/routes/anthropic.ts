@@ -15,6 +15,7 @@ import { AnthropicStream } from '../../protocols/anthropic/stream.js';
 import type { MessageContext } from '../../protocols/anthropic/types.js';
 import { isObject } from '../../protocols/shared/json.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
+import { modelVariant } from '../../protocols/shared/model-variants.js';
 import type { RequestContext } from '../context.js';
 import { callJson, generate, newToken, readJson, sendUpstreamError, type TranslatedRouteDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
@@ -76,7 +77,8 @@ async function messages(ctx: RequestContext, deps: AnthropicRouteDeps, resolve: 
 
 async function countTokens(ctx: RequestContext, deps: AnthropicRouteDeps, resolve: ModelResolver): Promise<void> {
   const request = translateCountTokens(await readJson(ctx, deps), resolve);
-  const result = await callJson(ctx, deps, { ...request, verb: 'countTokens' }, isObject);
+  // A `-search` or `-non-thinking` name counts as its model: the suffixes are the proxy's own.
+  const result = await callJson(ctx, deps, { ...request, model: modelVariant(request.model).model, verb: 'countTokens' }, isObject);
   if (result.kind === 'answer') return sendUpstreamError(ctx, result, fromGoogleError);
   sendJson(ctx.res, 200, toCountTokens(result.value));
 }

@@ -10,6 +10,7 @@ import { geminiTarget, isGeminiPath } from '../../protocols/gemini/paths.js';
 import { createdResources, createsResource, resourceOfPath } from '../../protocols/gemini/resources.js';
 import { isObject } from '../../protocols/shared/json.js';
 import type { ModelResolver } from '../../protocols/shared/model-name.js';
+import { isHidden } from '../../protocols/shared/model-variants.js';
 import type { ResourceAffinity } from '../../state/affinity.js';
 import type { HttpMethod, UpstreamRequest } from '../../upstream/attempt.js';
 import type { Dispatcher, UpstreamAnswer } from '../../upstream/dispatch.js';
@@ -19,7 +20,7 @@ import { readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import { downstreamHeaders, upstreamHeaders } from '../headers.js';
 import { ErrorFrameGuard } from '../error-frames.js';
-import { relayPlain, relaySse } from '../gemini-stream.js';
+import { relayJsonArray, relayPlain, relaySse } from '../gemini-stream.js';
 import { sendBody } from '../respond.js';
 import type { Route } from '../router.js';
 
@@ -44,6 +45,30 @@ export interface GeminiRouteDeps {
   readonly keepaliveMs: number;
   /** `--gemini-keep-alive`: keep-alive comments on `alt=sse` streams too. */
   readonly geminiKeepAlive: boolean;
+  /** `--hidden-models`: left out of the model list (and refused by the resolver). */
+  readonly hiddenModels: ReadonlySet<string>;
+}
+
+/** `GET …/models`: the model list, the one answer the proxy edits when models are hidden. */
+const MODEL_LIST = /^(?:\/gemini)?\/v1(?:beta|alpha)?\/models$/;
+
+/** The model list without the hidden models; the rest of the answer (the page token) as it was. */
+async function listModels(ctx: RequestContext, deps: GeminiRouteDeps, request: UpstreamRequest): Promise<void> {
+  const result = await deps.dispatcher.send({ ...request, expect: isObject }, ctx.signal, ctx.attempts);
+  if (result.kind === 'answer') {
+    sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
+    return;
+  }
+  const answer = result.value as { models?: unknown };
+  const models = Array.isArray(answer.models) ? answer.models.filter((model: unknown) => !isHiddenEntry(model, deps.hiddenModels)) : answer.models;
+  const headers = downstreamHeaders(result.headers);
+  delete headers['content-encoding'];
+  sendBody(ctx.res, result.status, headers, JSON.stringify({ ...answer, ...(models !== undefined && { models }) }));
+}
+
+function isHiddenEntry(model: unknown, hidden: ReadonlySet<string>): boolean {
+  const name = isObject(model) && typeof model['name'] === 'string' ? model['name'] : '';
+  return isHidden(name.replace(/^models\//, ''), hidden);
 }
 
 /**
@@ -125,6 +150,7 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
     clientPath: true,
   };
   if (createsResource(request.method, request.path)) return create(ctx, deps, request);
+  if (ctx.method === 'GET' && deps.hiddenModels.size > 0 && MODEL_LIST.test(ctx.pathname)) return listModels(ctx, deps, request);
   const result = await dispatch(ctx, deps, request, holdFor(target.verb, ctx, deps));
   if (result.kind === 'answer') {
     sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
@@ -133,13 +159,13 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   const deleted = ctx.method === 'DELETE' ? resourceOfPath(request.path) : undefined;
   if (deleted !== undefined) deps.affinity.forget(deleted);
   ctx.res.writeHead(result.status, downstreamHeaders(result.headers));
-  if (target.verb !== 'streamGenerateContent') return relayPlain(ctx, result.body, undefined);
+  if (target.verb !== 'streamGenerateContent') return relayPlain(ctx, result.body);
   // The headers go out now (held at most until the first content), so the client sees the
   // stream start before the rest of the answer. A stream may end in an error frame, which is
   // scrubbed like an error body.
   ctx.streaming = true;
   ctx.res.flushHeaders();
-  if (alt(ctx) !== 'sse') return relayPlain(ctx, result.body, new ErrorFrameGuard(deps.scrub));
+  if (alt(ctx) !== 'sse') return relayJsonArray(ctx, result.body, new ErrorFrameGuard(deps.scrub));
   return relaySse(ctx, result.body, { scrub: deps.scrub, keepaliveMs: deps.geminiKeepAlive ? deps.keepaliveMs : 0 });
 }
 

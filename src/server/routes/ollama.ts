@@ -35,8 +35,8 @@ async function answer(ctx: RequestContext, deps: OllamaRouteDeps, request: Ollam
   // Nothing to generate: Ollama loads (or unloads) the model and says so at once.
   if (request.body === undefined) return sendJson(ctx.res, 200, loadAnswer(request, context));
   await generate(ctx, deps, { model: request.model, requestedModel: request.requestedModel, stream: request.stream, body: request.body }, {
-    answer: (response) => toOllamaAnswer(response, request, context),
-    stream: () => new OllamaStream(request, context),
+    answer: (response) => toOllamaAnswer(response, request, context, { searchSources: deps.searchSources }),
+    stream: () => new OllamaStream(request, context, { searchSources: deps.searchSources }),
     upstreamError: fromGoogleError,
   });
 }

@@ -14,6 +14,7 @@ import { toResponse } from '../../protocols/openai/responses/response.js';
 import { ResponsesStream } from '../../protocols/openai/responses/stream.js';
 import type { ResponsesContext } from '../../protocols/openai/responses/types.js';
 import { fromGoogleError } from '../../protocols/openai/errors.js';
+import { applyModelOptions } from '../../protocols/shared/model-variants.js';
 import { toOpenAiModels } from '../../protocols/openai/models.js';
 import { translateChatRequest } from '../../protocols/openai/request.js';
 import { toChatCompletion } from '../../protocols/openai/response.js';
@@ -23,10 +24,18 @@ import type { RequestContext } from '../context.js';
 import { callJson, embedBatches, generate, newToken, readJson, sendUpstreamError, type TranslatedRouteDeps } from '../pipeline.js';
 import { sendJson } from '../respond.js';
 import { route, type Route } from '../router.js';
+import { imageRoutes } from './openai-images.js';
+import { speechRoutes } from './openai-speech.js';
 
-const PREFIXES = ['/v1', '/openai/v1'];
+/** `/hf/v1` is gemini-balance's path for OpenAI clients, kept for those moving from it. */
+export const PREFIXES = ['/v1', '/openai/v1', '/hf/v1'];
 
-export type OpenAiRouteDeps = TranslatedRouteDeps;
+export interface OpenAiRouteDeps extends TranslatedRouteDeps {
+  /** The Gemini image model of the images API when the request names none (or another vendor's). */
+  readonly imageModel: string;
+  /** The Gemini TTS model the speech API calls for OpenAI's model names. */
+  readonly speechModel: string;
+}
 
 async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   const request = translateChatRequest(await readJson(ctx, deps), deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
@@ -38,8 +47,8 @@ async function chat(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<void> {
   };
   const { includeUsage, includeReasoning } = request;
   await generate(ctx, deps, request, {
-    answer: (response) => toChatCompletion(response, completion, { includeReasoning }),
-    stream: () => new ChatStream(completion, { includeUsage, includeReasoning }),
+    answer: (response) => toChatCompletion(response, completion, { includeReasoning, searchSources: deps.searchSources }),
+    stream: () => new ChatStream(completion, { includeUsage, includeReasoning, searchSources: deps.searchSources }),
     upstreamError: fromGoogleError,
   });
 }
@@ -59,7 +68,8 @@ async function completions(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<
   // Several prompts: one call each, one after another, like embeddings' batches.
   const responses: GenerateContentResponse[] = [];
   for (const { body } of bodies) {
-    const result = await callJson(ctx, deps, { model, requestedModel, verb: 'generateContent', body }, isGenerateContentResponse);
+    const call = { ...applyModelOptions(model, body, deps.generation), requestedModel, verb: 'generateContent' };
+    const result = await callJson(ctx, deps, call, isGenerateContentResponse);
     if (result.kind === 'answer') return sendUpstreamError(ctx, result, fromGoogleError);
     responses.push(result.value as GenerateContentResponse);
   }
@@ -70,8 +80,8 @@ async function responses(ctx: RequestContext, deps: OpenAiRouteDeps): Promise<vo
   const request = translateResponsesRequest(await readJson(ctx, deps), deps.resolveModel, { fetchImageUrls: deps.imageFetcher !== undefined });
   const context: ResponsesContext = { id: `resp_${newToken()}`, createdAt: Math.floor(deps.now() / 1000), newToken };
   await generate(ctx, deps, request, {
-    answer: (response) => toResponse(response, request, context),
-    stream: () => new ResponsesStream(request, context),
+    answer: (response) => toResponse(response, request, context, { searchSources: deps.searchSources }),
+    stream: () => new ResponsesStream(request, context, { searchSources: deps.searchSources }),
     upstreamError: fromGoogleError,
   });
 }
@@ -109,7 +119,7 @@ const PATHS = {
   embeddings: new Set(PREFIXES.map((prefix) => `${prefix}/embeddings`)),
   models: new Set(PREFIXES.map((prefix) => `${prefix}/models`)),
 };
-const MODEL_PATH = /^(?:\/openai)?\/v1\/models\/([^:]+)$/;
+const MODEL_PATH = /^(?:\/openai|\/hf)?\/v1\/models\/([^:]+)$/;
 
 /**
  * `/v1/models/{id}` as OpenAI means it: an id without `:`. `POST /v1/models/x:generateContent`
@@ -123,7 +133,10 @@ function openai(name: string, method: string, matches: Route['matches'], handle:
   return route({ name, protocol: 'openai', methods: [method], matches }, handle);
 }
 
-/** `/v1/chat/completions`, `/v1/embeddings`, `/v1/models[/{id}]`, and the same under `/openai`. */
+/**
+ * `/v1/chat/completions`, `/v1/completions`, `/v1/responses`, `/v1/embeddings`, `/v1/images/*`,
+ * `/v1/audio/speech`, `/v1/models[/{id}]`, and the same under `/openai` and `/hf`.
+ */
 export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
   return [
     // These paths are OpenAI's whatever the method (a wrong one gets OpenAI's 405).
@@ -134,11 +147,13 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Route[] {
     openai('openai-models', 'GET', (_m, p) => PATHS.models.has(p), (ctx) => models(ctx, deps, undefined)),
     // Only a GET of an id is OpenAI's: Gemini's `/v1/models/…:verb` calls must reach Gemini.
     openai('openai-model', 'GET', (m, p) => m === 'GET' && MODEL_PATH.test(p), (ctx) => models(ctx, deps, modelId(ctx.pathname))),
+    ...imageRoutes(deps),
+    ...speechRoutes(deps),
     // Anything else under `/openai/`, or under `/v1/` but outside Gemini's resource collections,
     // is an unknown OpenAI route, answered in OpenAI's shape.
     {
       name: 'openai-unknown', protocol: 'openai', auth: true,
-      matches: (_m, p) => p.startsWith('/openai/') || (p.startsWith('/v1/') && !isGeminiResourcePath(p)),
+      matches: (_m, p) => p.startsWith('/openai/') || p.startsWith('/hf/') || (p.startsWith('/v1/') && !isGeminiResourcePath(p)),
       handle: (ctx) => {
         throw new ProxyError('GP_NOT_FOUND', `no route for ${ctx.method} ${ctx.pathname}`);
       },

@@ -7,6 +7,7 @@
 import { isProxyError, ProxyError } from '../../errors.js';
 import { isGenerateContentResponse } from '../../protocols/gemini/answers.js';
 import type { GenerateContentRequest, GenerateContentResponse } from '../../protocols/gemini/types.js';
+import { applyModelOptions } from '../../protocols/shared/model-variants.js';
 import { afterExchange, readAnswer, userTurn } from '../../protocols/session/history.js';
 import { readEndChat, readSendMessage, readStartChat } from '../../protocols/session/requests.js';
 import { fromGoogleErrorMessage } from '../../protocols/shared/error-body.js';
@@ -72,7 +73,7 @@ async function exchange(ctx: RequestContext, deps: SessionRouteDeps, chatId: str
   const failed = (status: number): void => deps.interactions.record({ userId, message, outputLength: 0, status });
   let result;
   try {
-    result = await callJson(ctx, deps, { model, requestedModel, verb: 'generateContent', body }, isGenerateContentResponse);
+    result = await callJson(ctx, deps, { ...applyModelOptions(model, body, deps.generation), requestedModel, verb: 'generateContent' }, isGenerateContentResponse);
   } catch (error) {
     failed(isProxyError(error) ? error.status : 500);
     throw error;

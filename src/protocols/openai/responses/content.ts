@@ -14,7 +14,7 @@
 
 import type { Part } from '../../gemini/types.js';
 import { base64Image, geminiFilePart, parseDataUrl, type ImageLink } from '../../shared/media.js';
-import { NO_FILE_IDS } from '../content.js';
+import { assistantTextParts, NO_FILE_IDS } from '../content.js';
 import { badRequest, isObject, readString, type Json } from '../../shared/read.js';
 
 /** Where http(s) image links go when fetching is on; undefined refuses them. */
@@ -33,6 +33,8 @@ function plainText(value: unknown, param: string): Part[] {
 
 const textPart: PartReader = (part, param) => plainText(part['text'], `${param}.text`);
 const refusalPart: PartReader = (part, param) => plainText(part['refusal'], `${param}.refusal`);
+/** The model's own answer again: an image it drew, shown as Markdown, goes back as the image. */
+const answerTextPart: PartReader = (part, param) => assistantTextParts(readString(part['text'], `${param}.text`) ?? '');
 
 /** A `file_id` naming a Gemini file as a file part; any other is a 400. */
 function fileIdPart(part: Json, param: string): Part[] | undefined {
@@ -77,7 +79,7 @@ export const SYSTEM_PARTS: PartTable = TEXT_PARTS;
 /** What a user message, and a function_call_output's content list, may hold. */
 export const USER_PARTS: PartTable = { ...TEXT_PARTS, input_image: imagePart, input_file: filePart };
 /** What an assistant message may hold. */
-export const ASSISTANT_PARTS: PartTable = { ...TEXT_PARTS, refusal: refusalPart };
+export const ASSISTANT_PARTS: PartTable = { ...TEXT_PARTS, output_text: answerTextPart, refusal: refusalPart };
 
 /** Content (a string, or a list of parts each read by `table`) → Gemini parts; any other part type is a 400 naming it. */
 export function contentParts(content: unknown, param: string, table: PartTable, links: ImageLinks): Part[] {

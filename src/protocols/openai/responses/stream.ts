@@ -17,6 +17,13 @@
  *   `function_call_arguments.delta`, then `.done`, and closed at once. A custom tool's call
  *   likewise, its raw input in one `custom_tool_call_input.delta`, then `.done` (the events the
  *   SDK's accumulator fills a `custom_tool_call` from).
+ * - An image part is Markdown in the message's text (response.ts), as one more text delta.
+ * - A grounded answer: Gemini sends its grounding with the finish, which closes the open message
+ *   with its annotations: one `response.output_text.annotation.added` per annotation (the SDK's
+ *   accumulator fills `annotations` from them) before `output_text.done`, and all of them in the
+ *   `content_part.done` part, the `output_item.done` item and `response.completed`. A message
+ *   closed before (a call came after it) keeps none. With `searchSources` the sources are one
+ *   more delta before the close.
  * - The last event is always `response.completed`, even for an `incomplete` response (its
  *   `status` says so): Codex treats a stream without `response.completed` as broken.
  * - Until Gemini gives a finish reason (or says the prompt was blocked) the response is
@@ -25,12 +32,16 @@
  * - `keepAlive` is an SSE comment: the SDK throws on event types it does not know.
  */
 
-import { candidatesOf, firstCandidate, partsOf, promptBlocked, readPart, type FunctionCallPart } from '../../gemini/answer-parts.js';
+import {
+  candidatesOf, firstCandidate, groundingOf, partsOf, promptBlocked, readImage, readPart, type FunctionCallPart,
+} from '../../gemini/answer-parts.js';
 import type { GenerateContentResponse } from '../../gemini/types.js';
+import { AnswerText } from '../../shared/answer-images.js';
+import { renderSources, type Citation, type SourcesOption } from '../../shared/grounding.js';
 import { isObject, type Json } from '../../shared/json.js';
 import { sseEvent, type StreamFailure, type StreamTranslation } from '../../shared/stream.js';
 import {
-  COMPLETED, ending, messageItem, reasoningItem, responseObject, toolCallItem, toUsage, type AnswerRequest,
+  annotationsWithin, COMPLETED, ending, messageItem, reasoningItem, responseObject, toolCallItem, toUsage, type AnswerRequest,
 } from './response.js';
 import type { Ending, OutputItem, ResponseErrorCode, ResponseObject, ResponsesContext, ToolCallItem } from './types.js';
 
@@ -40,6 +51,8 @@ interface OpenItem {
   readonly id: string;
   readonly index: number;
   readonly texts: string[];
+  /** A message's start in the answer text shown (where its annotations count from). */
+  readonly from: number;
 }
 
 /** The SDK's error code for a failure's HTTP status (Codex retries `rate_limit_exceeded` after a pause). */
@@ -61,10 +74,18 @@ export class ResponsesStream implements StreamTranslation {
   #ending: Ending | undefined;
   /** Gemini's usage is cumulative, so the last one seen is the total. */
   #usage: unknown;
+  readonly #options: SourcesOption;
+  /** The messages' text as shown, as grounding offsets are mapped onto it. */
+  readonly #answer = new AnswerText();
+  /** Every `groundingMetadata` the answer came with. */
+  readonly #grounding: unknown[] = [];
+  /** The answer's citations, once its grounding was read at the finish. */
+  #citations: readonly Citation[] = [];
 
-  constructor(request: AnswerRequest, ctx: ResponsesContext) {
+  constructor(request: AnswerRequest, ctx: ResponsesContext, options: SourcesOption = {}) {
     this.#request = request;
     this.#ctx = ctx;
+    this.#options = options;
   }
 
   get truncated(): boolean {
@@ -83,9 +104,11 @@ export class ResponsesStream implements StreamTranslation {
       if (candidatesOf(response).length === 0 && promptBlocked(response)) this.#ending = ending(undefined, true);
       return text;
     }
+    const metadata = groundingOf(candidate);
+    if (metadata !== undefined) this.#grounding.push(metadata);
     for (const part of partsOf(candidate)) text += this.#part(part);
     if (typeof candidate.finishReason === 'string') {
-      text += this.#close();
+      text += this.#ground() + this.#close();
       this.#ending = ending(candidate.finishReason, false);
     }
     return text;
@@ -126,16 +149,41 @@ export class ResponsesStream implements StreamTranslation {
   }
 
   #part(value: unknown): string {
+    const image = readImage(value);
+    if (image !== undefined) return this.#message(() => this.#answer.image(image));
     const content = readPart(value);
     if (content === undefined) return '';
     if (content.kind === 'call') return this.#close() + this.#call(content.part);
     if (content.text === '' || (content.kind === 'thought' && !this.#request.includeReasoning)) return '';
-    return this.#text(content.kind === 'text' ? 'message' : 'reasoning', content.text);
+    const { text } = content;
+    return content.kind === 'text' ? this.#message(() => this.#answer.text(text)) : this.#text('reasoning', text);
   }
 
-  #text(kind: OpenItem['kind'], delta: string): string {
+  /**
+   * Answer text for a message. Another open item is closed first, so the answer text knows a
+   * new block starts before it says what to show.
+   */
+  #message(shown: () => string): string {
+    const closing = this.#open?.kind === 'message' ? '' : this.#close();
+    return closing + this.#text('message', shown());
+  }
+
+  /** Reads the grounding, if any, at the finish; the sources as one more delta when asked for. */
+  #ground(): string {
+    if (this.#grounding.length === 0) return '';
+    const { citations, sources } = this.#answer.grounding(this.#grounding);
+    this.#citations = citations;
+    const rendered = this.#options.searchSources ? renderSources(sources) : '';
+    if (rendered === '') return '';
+    // Not the answer's text: a message it opens starts after all of it.
+    if (this.#open?.kind !== 'message') return this.#text('message', rendered.trimStart(), this.#answer.length);
+    return this.#text('message', rendered);
+  }
+
+  /** A text delta for the open item of `kind`, or a new one starting at `from` in the answer text. */
+  #text(kind: OpenItem['kind'], delta: string, from = this.#answer.length - delta.length): string {
     const current = this.#open;
-    const [open, opening] = current?.kind === kind ? [current, ''] : this.#begin(kind);
+    const [open, opening] = current?.kind === kind ? [current, ''] : this.#begin(kind, from);
     open.texts.push(delta);
     const at = { item_id: open.id, output_index: open.index };
     return opening + (kind === 'message'
@@ -144,10 +192,10 @@ export class ResponsesStream implements StreamTranslation {
   }
 
   /** Closes the open item and opens one of `kind`: the new item and the frames for both. */
-  #begin(kind: OpenItem['kind']): [OpenItem, string] {
+  #begin(kind: OpenItem['kind'], from: number): [OpenItem, string] {
     const closing = this.#close();
     const id = `${kind === 'message' ? 'msg' : 'rs'}_${this.#ctx.newToken()}`;
-    const open: OpenItem = { kind, id, index: this.#output.length, texts: [] };
+    const open: OpenItem = { kind, id, index: this.#output.length, texts: [], from };
     this.#open = open;
     const at = { item_id: id, output_index: open.index };
     const opening = kind === 'message'
@@ -163,13 +211,19 @@ export class ResponsesStream implements StreamTranslation {
     const open = this.#open;
     if (open === undefined) return '';
     this.#open = undefined;
+    // What follows starts a new block of text: no image separator carries over.
+    this.#answer.break();
     const text = open.texts.join('');
     const at = { item_id: open.id, output_index: open.index };
     let frames: string;
     let item: OutputItem;
     if (open.kind === 'message') {
-      item = messageItem(open.id, text);
-      frames = this.#event('response.output_text.done', { ...at, content_index: 0, text, logprobs: [] }) +
+      const annotations = annotationsWithin(this.#citations, open.from, open.from + text.length);
+      item = messageItem(open.id, text, annotations);
+      frames = annotations.map((annotation, index) => this.#event('response.output_text.annotation.added', {
+        ...at, content_index: 0, annotation_index: index, annotation,
+      })).join('') +
+        this.#event('response.output_text.done', { ...at, content_index: 0, text, logprobs: [] }) +
         this.#event('response.content_part.done', { ...at, content_index: 0, part: item.content[0] });
     } else {
       item = reasoningItem(open.id, text);

@@ -58,7 +58,10 @@ export interface ResponsesContext {
   readonly newToken: () => string;
 }
 
-export type OutputText = { type: 'output_text'; text: string; annotations: never[] };
+/** A web citation (Google Search grounding), flat as the Responses API has it: UTF-16 offsets into `text`, end exclusive. */
+export type UrlCitation = { type: 'url_citation'; url: string; title: string; start_index: number; end_index: number };
+
+export type OutputText = { type: 'output_text'; text: string; annotations: UrlCitation[] };
 export type SummaryText = { type: 'summary_text'; text: string };
 
 export type MessageItem = {
