@@ -1,184 +1,120 @@
 /**
- * `npm run bench`: the proxy beside the direct path, on this machine, loopback only
- * (shared/reference/performance.md §5). Reports throughput ratio, added latency at c=1, CPU per
- * request, streaming time-to-first-byte and memory. Options: --duration SECONDS (default 10),
- * --rounds N (paired c=1 rounds, default 3000), --affinity N (start with N files in the key
- * affinity map, through a state file, so every request's body is searched for resource names).
+ * @module `npm run bench`: gemini-proxy beside the direct path and the floor (bench/floor.mjs),
+ * on this machine, loopback only, in one run (issue 14; method in
+ * shared/reference/performance.md §5). Scenarios: 1 pass-through, 2 added latency at one request
+ * at a time, 3 translated paths, 4 SSE streaming, 5 a 429 storm, 6 cold start. Prints one table
+ * and writes bench/results.json. Options: `npm run bench -- --help`.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
-import { Client } from 'undici';
+import { rmSync } from 'node:fs';
+import { coldStart } from './bench/cold-start.js';
+import { latency } from './bench/latency.js';
+import { warmUp } from './bench/load.js';
+import { rssMb } from './bench/measure.js';
+import { OPTIONS_HELP, parseOptions } from './bench/options.js';
+import { passThrough } from './bench/pass-through.js';
+import { start, stop, type Running } from './bench/processes.js';
+import { formatTable, machine, writeResults, type Row } from './bench/report.js';
+import { GENERATE } from './bench/requests.js';
+import type { ScenarioContext, ScenarioResult } from './bench/scenario.js';
+import { storm429 } from './bench/storm.js';
+import { streaming } from './bench/streaming.js';
+import { translated } from './bench/translated.js';
+import { daemon, fakeUpstream, fileBytes, floor, OK_KEYS, RESULTS_FILE, workspace, type Workspace } from './bench/targets.js';
 
-const GENERATE = '/v1beta/models/gemini-2.5-flash:generateContent';
-const BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello' }] }] });
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(args[index + 1]);
-};
-const DURATION = option('duration', 10);
-const ROUNDS = option('rounds', 3000);
-const AFFINITY = option('affinity', 0);
+/** The limited keys' RetryInfo delay in the 429 storm: short enough that a key cools and comes back within a run. */
+const RETRY_DELAY = '5s';
 
-/** A state file naming `count` files, each made by one of the bench keys (ids only). */
-function stateWithFiles(count: number): string {
-  const resources: Record<string, { keyId: string; untilMs: number }> = {};
-  for (let i = 0; i < count; i++) resources[`files/bench${i}`] = { keyId: 'key_bench', untilMs: Date.now() + 3_600_000 };
-  return JSON.stringify({ format: 'gemini-proxy-state', version: 1, savedAt: new Date().toISOString(), keys: {}, resources });
-}
-
-function firstLine(child: ChildProcess, pick: (line: string) => number | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const value = pick(line);
-      if (value === undefined) return;
-      resolve(value);
-      // From here on the output is only drained, never parsed: parsing every request's log line
-      // in this process would slow the measuring client down and blur the latencies.
-      lines.close();
-      child.stdout!.on('data', () => undefined).resume();
-    });
-  });
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
-
-const MESSAGES = [{ role: 'user', content: 'Hello' }];
-/** The translated routes measured, each streamed and not. */
-const TRANSLATED: readonly (readonly [name: string, path: string, body: string])[] = [
-  ['openai chat', '/v1/chat/completions', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES })],
-  ['openai chat stream', '/v1/chat/completions', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES, stream: true })],
-  ['ollama chat', '/api/chat', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES, stream: false })],
-  ['ollama chat stream', '/api/chat', JSON.stringify({ model: 'gemini-2.5-flash', messages: MESSAGES })],
+const LEGEND = [
+  'direct: the load generator straight to the fake upstream. floor: bench/floor.mjs (node:http + one undici Pool).',
+  'gemini-proxy: node dist/gemini-proxy.cjs, 10 keys in api_keys.txt, logging at info to a file.',
+  '×direct, ×floor: gemini-proxy\'s figure divided by that column\'s. "added": minus direct\'s figure at the same percentile.',
+  'Scenario 3: the direct and floor columns hold their generateContent pass-through, measured half before the paths and',
+  'half after; translated streams get 16 events at once from the fake. Scenario 4 starts a fresh floor and gemini-proxy',
+  '(RSS before = near idle), counts SSE events as chunks, and times one stream at a time on 2-event streams.',
+  'Scenario 5 starts its own gemini-proxy.',
 ];
 
-/** Whether the proxy serves `path` (an older build may not): one request before measuring. */
-async function served(base: string, path: string, body: string): Promise<boolean> {
-  const client = new Client(base);
-  const response = await client.request({ path, method: 'POST', body, headers: { 'content-type': 'application/json' } });
-  await response.body.text();
-  await client.close();
-  return response.statusCode === 200;
-}
+/** Collects each scenario's rows and details; a scenario that throws leaves a row saying why. */
+class Collector {
+  readonly rows: Row[] = [];
+  readonly details: Record<string, unknown> = {};
+  readonly #say: (line: string) => void;
 
-async function throughput(base: string, connections: number, path = GENERATE, body = BODY): Promise<number> {
-  const result = await autocannon({
-    url: `${base}${path}`, method: 'POST', body, headers: { 'content-type': 'application/json' },
-    connections, duration: DURATION,
-  });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${base}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
-}
+  constructor(say: (line: string) => void) {
+    this.#say = say;
+  }
 
-/** Paired c=1 rounds in random order; returns sorted latencies in µs per target. */
-async function paired(targets: string[]): Promise<number[][]> {
-  const clients = targets.map((base) => new Client(base, { keepAliveTimeout: 60_000 }));
-  const samples: number[][] = targets.map(() => []);
-  const once = async (index: number): Promise<number> => {
-    const started = process.hrtime.bigint();
-    const response = await clients[index]!.request({ path: GENERATE, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } });
-    await response.body.text();
-    return Number(process.hrtime.bigint() - started) / 1000;
-  };
-  for (let round = 0; round < ROUNDS + 500; round++) {
-    const order = targets.map((_, index) => index).sort(() => Math.random() - 0.5);
-    for (const index of order) {
-      const micros = await once(index);
-      if (round >= 500) samples[index]!.push(micros);
+  async run(name: string, scenario: () => Promise<ScenarioResult>): Promise<void> {
+    try {
+      const result = await scenario();
+      this.rows.push(...result.rows);
+      this.details[name] = result.details;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#say(`${name} failed: ${message}`);
+      this.rows.push({ scenario: name, metric: 'failed', note: message });
+      this.details[name] = { error: message };
     }
   }
-  await Promise.all(clients.map((client) => client.close()));
-  return samples.map((list) => list.sort((a, b) => a - b));
 }
 
-/** Median time to the first SSE event over 20 streams of 16 events 20 ms apart, in ms. */
-async function firstByte(base: string): Promise<number> {
-  const client = new Client(base);
-  const times: number[] = [];
-  for (let run = 0; run < 20; run++) {
-    const started = process.hrtime.bigint();
-    const response = await client.request({
-      path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&n=16&iv=20', method: 'POST', body: BODY,
-    });
-    let first = 0;
-    for await (const _chunk of response.body) if (first === 0) first = Number(process.hrtime.bigint() - started) / 1e6;
-    times.push(first);
-  }
-  await client.close();
-  return percentile(times.sort((a, b) => a - b), 0.5);
+async function scenarios(context: ScenarioContext, collect: Collector): Promise<void> {
+  const { direct, floor: floorProxy, daemon: gp } = context.targets;
+  collect.rows.push({ scenario: '0 idle after start', metric: 'RSS MB', floor: rssMb(floorProxy.pid), daemon: rssMb(gp.pid) });
+  // gemini-proxy has more code to compile than the floor: measured, its first seconds run
+  // about 15 % slower than the next ones, so it gets the longer warm-up.
+  context.say('warm-up: generateContent for 1 s to direct and the floor, 3 s to gemini-proxy');
+  for (const [target, seconds] of [[direct, 1], [floorProxy, 1], [gp, 3]] as const) await warmUp(target.base, GENERATE, seconds);
+  const has = (n: number): boolean => context.options.scenarios.has(n);
+  if (has(1)) await collect.run('1 pass-through', () => passThrough(context));
+  if (has(2)) await collect.run('2 latency', () => latency(context));
+  if (has(3)) await collect.run('3 translated', () => translated(context));
+  if (has(4)) await collect.run('4 streaming', () => streaming(context));
+  if (has(5)) await collect.run('5 429 storm', () => storm429(context));
+  if (has(6)) await collect.run('6 cold start', () => coldStart(context));
 }
 
 async function main(): Promise<void> {
-  const upstream = spawn(process.execPath, [join(__dirname, 'bench-upstream.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const upstreamPort = await firstLine(upstream, (line) => Number(line) || undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'gemini-proxy-bench-'));
-  writeFileSync(join(dir, 'api_keys.txt'), Array.from({ length: 10 }, (_, i) => `bench-key-${i}`).join('\n'));
-  writeFileSync(join(dir, 'proxy_urls.txt'), `http://127.0.0.1:${upstreamPort}\n`);
-  const extra = process.env.BENCH_PROXY_ARGS?.split(' ') ?? [];
-  if (AFFINITY > 0) {
-    writeFileSync(join(dir, 'state.json'), stateWithFiles(AFFINITY));
-    extra.push('--state-file', 'state.json');
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    console.log(OPTIONS_HELP);
+    return;
   }
-  const proxy = spawn(process.execPath, [join(__dirname, 'gemini-proxy.cjs'), '-port=0', ...extra], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-  const proxyPort = await firstLine(proxy, (line) => (JSON.parse(line) as { port?: number }).port);
-  const direct = `http://127.0.0.1:${upstreamPort}`;
-  const proxied = `http://127.0.0.1:${proxyPort}`;
-  const pid = proxy.pid!;
-  const idleRss = rssMb(pid);
+  const options = parseOptions(args);
+  const began = Date.now();
+  const say = (line: string): void => void process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  const host = machine();
+  console.log(`node ${host.node}, ${host.cpu}, ${host.cores} cores, load average ${host.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')}`);
+  if ((host.loadAverageAtStart[0] ?? 0) > host.cores / 2) {
+    console.log('The machine is busy with other work: read the figures as rough, and the ratios (same run) before the absolute numbers.');
+  }
 
-  console.log(`node ${process.version}, ${DURATION} s per throughput run, ${ROUNDS} paired rounds, ${AFFINITY} files in the affinity map\n`);
-  const directRps = await throughput(direct, 50);
-  const cpuBefore = cpuSeconds(pid);
-  const proxyRps = await throughput(proxied, 50);
-  const cpuPerRequest = ((cpuSeconds(pid) - cpuBefore) / (proxyRps * DURATION)) * 1e6;
-  const loadedRss = rssMb(pid);
-  console.log(`throughput c=50     direct ${directRps.toFixed(0)} req/s, proxy ${proxyRps.toFixed(0)} req/s, ratio ${(proxyRps / directRps).toFixed(3)}`);
-  console.log(`cpu per request     ${cpuPerRequest.toFixed(1)} µs (proxy process)`);
-  for (const [name, path, body] of TRANSLATED) {
-    const label = `${name} c=50`.padEnd(24);
-    if (!(await served(proxied, path, body))) {
-      console.log(`${label}not served`);
-      continue;
+  const collect = new Collector(say);
+  const running: Running[] = [];
+  let space: Workspace | undefined;
+  let logBytes = 0;
+  try {
+    const direct = await start(fakeUpstream(RETRY_DELAY));
+    running.push(direct);
+    const floorProxy = await start(floor(direct.base));
+    running.push(floorProxy);
+    space = workspace('daemon', OK_KEYS, direct.base, options.affinity);
+    const gp = await start(daemon('gemini-proxy', space));
+    running.push(gp);
+    await scenarios({ targets: { direct, floor: floorProxy, daemon: gp }, options, say }, collect);
+  } finally {
+    for (const target of running.reverse()) await stop(target.child);
+    if (space !== undefined) {
+      logBytes = fileBytes(space.log);
+      rmSync(space.dir, { recursive: true, force: true });
     }
-    const cpuBeforeRoute = cpuSeconds(pid);
-    const rps = await throughput(proxied, 50, path, body);
-    const cpu = ((cpuSeconds(pid) - cpuBeforeRoute) / (rps * DURATION)) * 1e6;
-    console.log(`${label}${rps.toFixed(0)} req/s (ratio to pass-through ${(rps / proxyRps).toFixed(2)}), ${cpu.toFixed(1)} µs cpu per request`);
   }
 
-  const [directLatency = [], proxyLatency = []] = await paired([direct, proxied]);
-  const added = (p: number): number => percentile(proxyLatency, p) - percentile(directLatency, p);
-  console.log(`latency c=1 direct  p50 ${percentile(directLatency, 0.5).toFixed(0)} µs, p99 ${percentile(directLatency, 0.99).toFixed(0)} µs`);
-  console.log(`latency c=1 proxy   p50 ${percentile(proxyLatency, 0.5).toFixed(0)} µs, p99 ${percentile(proxyLatency, 0.99).toFixed(0)} µs`);
-  console.log(`added               p50 ${added(0.5).toFixed(0)} µs, p99 ${added(0.99).toFixed(0)} µs, hop multiple ${(added(0.99) / percentile(directLatency, 0.99)).toFixed(2)}`);
-
-  const directTtfb = await firstByte(direct);
-  const proxyTtfb = await firstByte(proxied);
-  console.log(`stream first byte   direct ${directTtfb.toFixed(2)} ms, proxy ${proxyTtfb.toFixed(2)} ms (median of 20)`);
-  console.log(`proxy memory        idle ${idleRss.toFixed(1)} MB, after load ${loadedRss.toFixed(1)} MB`);
-
-  proxy.kill('SIGTERM');
-  upstream.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  const seconds = (Date.now() - began) / 1000;
+  console.log(`\n${formatTable(collect.rows)}\n\n${LEGEND.join('\n')}`);
+  console.log(`gemini-proxy wrote ${(logBytes / 1e6).toFixed(1)} MB of info log. ${seconds.toFixed(0)} s in all; results in ${RESULTS_FILE}`);
+  writeResults(RESULTS_FILE, { machine: host, options, seconds, rows: collect.rows, details: { ...collect.details, daemonLogBytes: logBytes } });
 }
 
 main().catch((error: unknown) => {

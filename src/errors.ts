@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   GP_UPSTREAM_AUTH: { status: 502, summary: 'the upstream refused the credentials the proxy sent' },
   /** A relay answered a 4xx without Google's error body (its own page): the request, as it saw it. */
   GP_UPSTREAM_REJECTED: { status: 400, summary: 'the upstream refused the request without an API error' },
+  /** Shared state (Redis) a request needs is unreachable: a session that lives there, an exact limit. */
+  GP_STATE_UNAVAILABLE: { status: 503, summary: 'the shared state this request needs is unavailable' },
   /** The model refused the request's content (a blocked prompt, a safety finish reason): another key would be refused too. */
   GP_CONTENT_REFUSED: { status: 400, summary: 'the model refused this input' },
   GP_UPSTREAM_NOT_FOUND: { status: 404, summary: 'the upstream serves nothing at this path' },

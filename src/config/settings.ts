@@ -19,12 +19,13 @@ import {
 } from './parse-value.js';
 
 import { MODEL_SETTINGS, type ModelSettings } from './model-settings.js';
+import { SCALE_SETTINGS, type ScaleSettings } from './scale-settings.js';
 
 export { LOG_LEVELS, PROTOCOL_NAMES, type LogLevel, type ProtocolName } from './setting-parsers.js';
 export type { SafetySetting } from './model-settings.js';
 
 /** Every setting after parsing; the fully-resolved configuration adds what the files hold. */
-export interface Settings extends ModelSettings {
+export interface Settings extends ModelSettings, ScaleSettings {
   protocols: readonly ProtocolName[];
   host: string;
   port: number;
@@ -286,6 +287,7 @@ export const SETTINGS: SpecTable = {
     parse: parseText,
   },
   ...MODEL_SETTINGS,
+  ...SCALE_SETTINGS,
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof Settings)[];

@@ -1,48 +1,24 @@
 /**
  * @module What the chat-session API holds beyond the store: the valid users (reloaded with the
- * lists), each user's message rate, and one queue per chat, so two messages sent at once to
+ * lists), each user's message rate (counted by the state link), and one queue per chat, so two messages sent at once to
  * the same chat are answered one after the other and its history stays in order.
  */
 
 import type { Rate } from '../config/parse-value.js';
-import { MAX_CLIENTS } from './rate-limit.js';
-
-/**
- * At most `requests` messages per user in any window of `perMs`: the times of a user's last
- * messages are kept, so "2 per second" never lets a third through within the same second (a
- * token bucket would, after a burst). Users are kept in order of last use, at most MAX_CLIENTS.
- */
-class SlidingWindow {
-  readonly #rate: Rate;
-  readonly #times = new Map<string, number[]>();
-
-  constructor(rate: Rate) {
-    this.#rate = rate;
-  }
-
-  /** 0 when the user may send now (counted), else the ms until the oldest message leaves the window. */
-  take(userId: string, nowMs: number): number {
-    const { requests, perMs } = this.#rate;
-    const times = (this.#times.get(userId) ?? []).filter((at) => nowMs - at < perMs);
-    this.#times.delete(userId);
-    this.#times.set(userId, times);
-    if (this.#times.size > MAX_CLIENTS) this.#times.delete(this.#times.keys().next().value ?? userId);
-    const oldest = times[0];
-    if (times.length >= requests && oldest !== undefined) return Math.max(1, oldest + perMs - nowMs);
-    times.push(nowMs);
-    return 0;
-  }
-}
+import type { StateLink } from '../state/link.js';
 
 export class ChatSessions {
   #users: ReadonlySet<string>;
-  readonly #limiter: SlidingWindow | undefined;
+  readonly #rate: Rate | undefined;
+  /** Where the users' message times are counted: this process, or every process through the link. */
+  readonly #link: Pick<StateLink, 'takeUserMessage'>;
   /** Each chat's last queued message; removed once the chat's queue is empty. */
   readonly #tails = new Map<string, Promise<void>>();
 
-  constructor(users: readonly string[], userRate: Rate | undefined) {
+  constructor(users: readonly string[], userRate: Rate | undefined, link: Pick<StateLink, 'takeUserMessage'>) {
     this.#users = new Set(users);
-    this.#limiter = userRate && new SlidingWindow(userRate);
+    this.#rate = userRate;
+    this.#link = link;
   }
 
   replaceUsers(users: readonly string[]): void {
@@ -52,8 +28,8 @@ export class ChatSessions {
   readonly isUser = (userId: string): boolean => this.#users.has(userId);
 
   /** 0 when the user may send a message now (it is counted), else the ms until they may. */
-  takeMessage(userId: string, nowMs: number): number {
-    return this.#limiter?.take(userId, nowMs) ?? 0;
+  async takeMessage(userId: string, nowMs: number): Promise<number> {
+    return this.#rate === undefined ? 0 : this.#link.takeUserMessage(userId, this.#rate, nowMs);
   }
 
   /** Whether a message of the chat is being answered now (a new one would wait its turn). */

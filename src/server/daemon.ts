@@ -37,6 +37,9 @@ import { LiveDialer } from '../upstream/live-dial.js';
 import { ANSWER_LIMIT } from '../upstream/answer.js';
 import { InteractionLog } from '../log/interactions.js';
 import { MemorySessionStore } from '../state/memory-sessions.js';
+import type { StateLink } from '../state/link.js';
+import { MemoryLink } from '../state/memory.js';
+import { StateSync } from './state-sync.js';
 
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
@@ -51,6 +54,11 @@ export interface DaemonOptions {
   readonly random?: () => number;
   /** Replaces the image fetcher `--fetch-image-urls` builds (tests reach loopback with it). */
   readonly imageFetcher?: ImageFetcher;
+  /**
+   * How this process shares state with others (`--workers`, `--redis`); absent: nothing shared,
+   * the chats kept in this process.
+   */
+  readonly link?: StateLink;
 }
 
 function logChange(log: Logger, change: StateChange): void {
@@ -73,8 +81,11 @@ export class Daemon {
   readonly #imageFetcher: ImageFetcher | undefined;
   readonly #stateFile: StateFile | undefined;
   readonly #affinity: MemoryAffinity;
+  readonly #uploads: UploadSessions;
   readonly #sessions: ChatSessions;
   readonly #interactions: InteractionLog;
+  readonly #link: StateLink;
+  readonly #sync: StateSync;
 
   constructor(options: DaemonOptions) {
     const { config, lists, log } = options;
@@ -84,18 +95,29 @@ export class Daemon {
     this.#secrets = options.secrets;
     this.#rememberSecrets(lists);
     this.#imageFetcher = options.imageFetcher ?? (config.fetchImageUrls ? new ImageFetcher() : undefined);
-    this.#sessions = new ChatSessions(lists.users, config.userRate);
+    this.#link = options.link ?? new MemoryLink(new MemorySessionStore(
+      { maxChats: config.maxChats, maxChatsPerUser: config.maxChatsPerUser, idleTimeoutMs: config.sessionIdleTimeoutMs },
+      () => randomBytes(16).toString('base64url'),
+    ), now());
+    this.#sync = new StateSync(this.#link, now);
+    this.#sessions = new ChatSessions(lists.users, config.userRate, this.#link);
     this.#interactions = new InteractionLog({ log, file: config.interactionLog, now, scrub: this.#scrub });
     const secrets = (): ReadonlySet<string> => this.#secrets.values();
     this.rotator = new Rotator(lists.keys, lists.relays, {
       now,
       onChange: (change) => {
         logChange(log, change);
+        this.#sync.rotatorChanged(change);
         if (change.type.startsWith('key-')) this.#stateFile?.scheduleSave();
         if (change.type === 'key-disabled') this.prober.confirm(change.keyId);
       },
     }, lists.egress);
-    this.#affinity = new MemoryAffinity(now, () => this.#stateFile?.scheduleSave());
+    this.#affinity = new MemoryAffinity(now, (change) => {
+      this.#stateFile?.scheduleSave();
+      this.#sync.affinityChanged(change);
+    });
+    this.#uploads = new UploadSessions(now, undefined, this.#sync.uploadOpened);
+    this.#sync.attach({ rotator: this.rotator, affinity: this.#affinity, uploads: this.#uploads });
     this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, { rotator: this.rotator, affinity: this.#affinity }, log, now);
     this.#stateFile?.load();
     this.#pools = new UpstreamPools(config);
@@ -158,7 +180,7 @@ export class Daemon {
   #routes(dispatcher: Dispatcher, metrics: Metrics, now: () => number): Route[] {
     const config = this.#config;
     return routeTable({
-      config, rotator: this.rotator, metrics, now, affinity: this.#affinity, uploads: new UploadSessions(now),
+      config, rotator: this.rotator, metrics, now, affinity: this.#affinity, uploads: this.#uploads,
       load: () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }),
       pipeline: {
         dispatcher, maxBodyBytes: config.maxBodyBytes, imageFetcher: this.#imageFetcher, scrub: this.#scrub,
@@ -168,10 +190,7 @@ export class Daemon {
       catalog: new ModelCatalog(dispatcher, MODEL_LIST_TTL_MS, now, new Set(config.hiddenModels)),
       resolveModel: modelResolver(config.modelAliases, config.legacyModels, new Set(config.hiddenModels)),
       sessions: {
-        store: new MemorySessionStore(
-          { maxChats: config.maxChats, maxChatsPerUser: config.maxChatsPerUser, idleTimeoutMs: config.sessionIdleTimeoutMs },
-          () => randomBytes(16).toString('base64url'),
-        ),
+        store: this.#link.sessions,
         sessions: this.#sessions,
         interactions: this.#interactions,
       },
@@ -187,6 +206,8 @@ export class Daemon {
 
   /** Starts listening; resolves with the address actually bound. */
   async listen(): Promise<AddressInfo> {
+    // Up to date with the other processes before the first request is taken.
+    await this.#sync.resync(this.#log);
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(this.#config.port, this.#config.host, () => {
@@ -237,6 +258,7 @@ export class Daemon {
     await this.#pools.destroy();
     await this.#imageFetcher?.close();
     await this.#stateFile?.flush();
+    await this.#link.close();
     await this.#interactions.close();
     this.#log.info({ drained: inflight }, 'stopped');
   }

@@ -35,6 +35,11 @@ export interface AffinityEntry {
   readonly untilMs: number;
 }
 
+/** What changed in the map: an entry set (with its end), or one forgotten. */
+export type AffinityChange =
+  | { readonly resource: string; readonly keyId: string; readonly untilMs: number }
+  | { readonly resource: string; readonly forgotten: true };
+
 export interface ResourceAffinity {
   /** How many resources are remembered (0 lets the hot path skip looking). */
   readonly size: number;
@@ -58,9 +63,9 @@ export class MemoryAffinity implements ResourceAffinity {
   readonly #entries = new Map<string, AffinityEntry>();
   readonly #now: () => number;
   readonly #max: number;
-  readonly #onChange: () => void;
+  readonly #onChange: (change: AffinityChange) => void;
 
-  constructor(now: () => number, onChange: () => void = () => undefined, max = MAX_AFFINITY_ENTRIES) {
+  constructor(now: () => number, onChange: (change: AffinityChange) => void = () => undefined, max = MAX_AFFINITY_ENTRIES) {
     this.#now = now;
     this.#onChange = onChange;
     this.#max = max;
@@ -79,14 +84,25 @@ export class MemoryAffinity implements ResourceAffinity {
   }
 
   remember(resource: string, keyId: string): void {
-    this.#entries.delete(resource); // re-inserted last: the newest goes last
-    this.#entries.set(resource, { keyId, untilMs: this.#now() + lifetimeOf(resource) });
-    this.#evict();
-    this.#onChange();
+    const untilMs = this.#now() + lifetimeOf(resource);
+    this.#set(resource, { keyId, untilMs });
+    this.#onChange({ resource, keyId, untilMs });
   }
 
   forget(resource: string): void {
-    if (this.#entries.delete(resource)) this.#onChange();
+    if (this.#entries.delete(resource)) this.#onChange({ resource, forgotten: true });
+  }
+
+  /** Another process's change, applied quietly (nothing is announced back). */
+  applyRemote(change: AffinityChange): void {
+    if ('forgotten' in change) this.#entries.delete(change.resource);
+    else if (change.untilMs > this.#now()) this.#set(change.resource, { keyId: change.keyId, untilMs: change.untilMs });
+  }
+
+  #set(resource: string, entry: AffinityEntry): void {
+    this.#entries.delete(resource); // re-inserted last: the newest goes last
+    this.#entries.set(resource, entry);
+    this.#evict();
   }
 
   exportEntries(): Record<string, AffinityEntry> {

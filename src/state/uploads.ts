@@ -26,21 +26,34 @@ export class UploadSessions {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
   readonly #newId: () => string;
+  readonly #onOpen: (id: string, session: UploadSession, untilMs: number) => void;
 
-  constructor(now: () => number, newId: () => string = () => randomBytes(18).toString('base64url')) {
+  constructor(
+    now: () => number,
+    newId: () => string = () => randomBytes(18).toString('base64url'),
+    onOpen: (id: string, session: UploadSession, untilMs: number) => void = () => undefined,
+  ) {
     this.#now = now;
     this.#newId = newId;
+    this.#onOpen = onOpen;
   }
 
   /** Starts a session; returns the id the client's upload URL carries. */
   open(session: UploadSession): string {
     const id = this.#newId();
-    this.#entries.set(id, { ...session, untilMs: this.#now() + UPLOAD_SESSION_LIFETIME_MS });
+    const untilMs = this.#now() + UPLOAD_SESSION_LIFETIME_MS;
+    this.adopt(id, session, untilMs);
+    this.#onOpen(id, session, untilMs);
+    return id;
+  }
+
+  /** A session under a known id (one another process started), quietly. */
+  adopt(id: string, session: UploadSession, untilMs: number): void {
+    this.#entries.set(id, { keyId: session.keyId, upstreamPath: session.upstreamPath, untilMs });
     for (const old of this.#entries.keys()) {
       if (this.#entries.size <= MAX_UPLOAD_SESSIONS) break;
       this.#entries.delete(old);
     }
-    return id;
   }
 
   /** The live session with this id; touching it extends its life. */

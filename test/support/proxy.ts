@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { Secrets } from '../../src/log/secrets.js';
 import { Daemon } from '../../src/server/daemon.js';
 import type { ImageFetcher } from '../../src/server/image-fetch.js';
+import type { StateLink } from '../../src/state/link.js';
 import { LogSink } from './log-sink.js';
 
 export interface ProxyOptions {
@@ -25,6 +26,8 @@ export interface ProxyOptions {
   now?: () => number;
   random?: () => number;
   imageFetcher?: ImageFetcher;
+  /** The state link the daemon shares state through (several daemons on one bus act as one). */
+  link?: StateLink;
 }
 
 export interface TestProxy {
@@ -84,6 +87,7 @@ export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
     secrets,
     ...(options.now && { now: options.now }),
     ...(options.imageFetcher && { imageFetcher: options.imageFetcher }),
+    ...(options.link && { link: options.link }),
     // No jitter by default: back-offs are 0 ms, so tests never wait on a timer.
     random: options.random ?? (() => 0),
   });

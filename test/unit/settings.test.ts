@@ -162,6 +162,9 @@ describe('defaultSettings', () => {
       imageModel: 'gemini-2.5-flash-image',
       speechModel: 'gemini-2.5-flash-preview-tts',
       searchSources: false,
+      workers: 1,
+      redis: '',
+      redisPrefix: 'gemini-proxy:',
     });
   });
 

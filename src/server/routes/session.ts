@@ -52,7 +52,7 @@ async function sendMessage(ctx: RequestContext, deps: SessionRouteDeps): Promise
   // A user taken off the users file loses the chats already open, not only new ones.
   if (!deps.sessions.isUser(settings.userId)) throw new ProxyError('GP_UNKNOWN_USER');
   // Checked before the message waits its turn: over the rate, nothing is queued or sent.
-  const waitMs = deps.sessions.takeMessage(settings.userId, deps.now());
+  const waitMs = await deps.sessions.takeMessage(settings.userId, deps.now());
   if (waitMs > 0) {
     const retryAfterSeconds = Math.ceil(waitMs / 1000);
     throw new ProxyError('GP_CLIENT_RATE_LIMITED', `user ${settings.userId} is over the message rate; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
