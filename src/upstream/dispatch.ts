@@ -117,7 +117,8 @@ export class Dispatcher {
     const pin = request.pin ?? pinFor(request.path, body, this.#deps.affinity);
     const walk = new Walk(this.#deps, request.scope, pin?.keyId);
     // A streamed body is gone once sent: no second attempt could send it again.
-    const maxAttempts = request.body === undefined || body !== undefined ? this.#limits.maxAttempts : 1;
+    const replayable = request.body === undefined || body !== undefined;
+    const maxAttempts = replayable ? this.#limits.maxAttempts : 1;
     for (let count = 1; count <= maxAttempts; count++) {
       const step = walk.next();
       if (!step.ok && step.why === 'unavailable') throw unavailable(pin);
@@ -128,6 +129,9 @@ export class Dispatcher {
       last = result.failure;
       const { next } = last.verdict;
       if (next === 'return') break;
+      // A 429 that cooled its key is not one of the request's attempts: in a storm of limited
+      // keys the request goes on to a key with quota (each key is still tried once at most).
+      if (replayable && last.verdict.name === 'rate-limited' && last.verdict.key === 'cool') count--;
       if (next === 'next-key-after-backoff' && count < maxAttempts) {
         const delay = backoffMs(count, this.#deps.random);
         if (Date.now() + delay >= deadlineAt) break;

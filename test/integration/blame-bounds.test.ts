@@ -48,10 +48,20 @@ describe('what one request can cost the pool', () => {
     expect((await states()).filter((state) => state === 'cooling')).toHaveLength(1);
   });
 
-  it('per-minute request quotas still cool every key that reports one', async () => {
+  it('per-minute request quotas still cool every key that reports one; each key is asked once', async () => {
     h.upstream.setDefault(fail('quotaPerMinute'));
     expect((await generate(h.proxy.url)).status).toBe(429);
-    expect((await states()).filter((state) => state === 'cooling')).toHaveLength(3);
+    expect((await states()).filter((state) => state === 'cooling')).toHaveLength(5);
+    expect(h.upstream.requests).toHaveLength(5);
+    // Now every key is cooling: the next request is refused at once, asking no one.
+    expect((await generate(h.proxy.url)).status).toBe(429);
+    expect(h.upstream.requests).toHaveLength(5);
+  });
+
+  it('429s that cool their keys do not spend the request\'s attempts: past three limited keys, the fourth serves', async () => {
+    for (const key of KEYS.slice(0, 3)) h.upstream.forKey(key, fail('quotaPerMinute'));
+    expect((await generate(h.proxy.url)).status).toBe(200);
+    expect(h.upstream.requests.map((request) => request.key)).toEqual(KEYS.slice(0, 4));
   });
 
   it('Google\'s 401 about a credential that is not a key is the proxy\'s 502, never the client\'s 401', async () => {
