@@ -12,6 +12,8 @@ import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Secrets } from '../log/secrets.js';
 import { Daemon } from '../server/daemon.js';
+import { workerLink } from '../state/cluster.js';
+import { onDrainRequest } from '../state/cluster.js';
 
 function readLists(config: Config): Lists {
   return loadLists(listSourcesOf(config));
@@ -59,7 +61,13 @@ async function listen(daemon: Daemon, config: Config): Promise<{ address: string
   }
 }
 
-/** Installs the signal handlers: SIGHUP reloads and reopens the logs; SIGTERM/SIGINT drain; a second signal exits. */
+/**
+ * Installs the signal handlers: SIGHUP reloads and reopens the logs; SIGTERM/SIGINT drain; a
+ * second signal exits at once. A `--workers` worker also drains when the primary asks, by a
+ * message rather than a signal: the worker may have had the signal itself (a terminal's Ctrl-C
+ * and systemd's stop reach every process of the group), and the primary's must not count as
+ * its second. The primary's own second signal reaches it as "stop now".
+ */
 function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (trigger: string) => void): Promise<number> {
   process.on('SIGHUP', () => {
     reload('SIGHUP');
@@ -68,14 +76,18 @@ function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (tri
   });
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) process.exit(1); // a second signal, of either kind: stop now
+    let signalled = false;
+    const stop = (signal: string, from: 'signal' | 'primary' | 'primary-now'): void => {
+      if (from === 'primary-now' || (from === 'signal' && signalled)) process.exit(1); // a second signal: stop now
+      signalled ||= from === 'signal';
+      if (stopping) return;
       stopping = true;
-      log.info({ event: 'shutting-down', signal, drainMs: config.drainTimeoutMs }, 'shutting down');
+      log.info({ event: 'shutting-down', signal, ...(from !== 'signal' && { via: 'primary' }), drainMs: config.drainTimeoutMs }, 'shutting down');
       daemon.shutdown(config.drainTimeoutMs).then(() => resolve(0), () => resolve(1));
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM', 'signal'));
+    process.on('SIGINT', () => stop('SIGINT', 'signal'));
+    onDrainRequest((signal, now) => stop(signal, now ? 'primary-now' : 'primary'));
   });
 }
 
@@ -83,7 +95,11 @@ function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (tri
 export async function serve(config: Config, log: Logger, secrets: Secrets): Promise<number> {
   const lists = readLists(config);
   logWarnings(log, lists);
-  const daemon = new Daemon({ config, lists, log, secrets });
+  // Under `--workers` the state goes through the primary process (undefined when serving alone).
+  const cluster = workerLink();
+  const daemon = new Daemon({ config, lists, log, secrets, ...(cluster && { link: cluster }) });
+  // So a worker's death can say how many requests it took with it.
+  cluster?.watchInflight(() => daemon.inflight);
   const reload = reloader(config, daemon, log);
   // Watching and signal handling start before the "listening" line, so a supervisor that acts on
   // that line always finds them in place.

@@ -182,6 +182,7 @@ export class Daemon {
     return routeTable({
       config, rotator: this.rotator, metrics, now, affinity: this.#affinity, uploads: this.#uploads,
       load: () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }),
+      stateHealth: () => this.#link.health(),
       pipeline: {
         dispatcher, maxBodyBytes: config.maxBodyBytes, imageFetcher: this.#imageFetcher, scrub: this.#scrub,
         keepaliveMs: config.keepaliveIntervalMs,
@@ -225,6 +226,11 @@ export class Daemon {
     this.#sessions.replaceUsers(lists.users);
     this.#rememberSecrets(lists);
     this.#pools.retain(new Set(lists.relays.map((relay) => relay.origin)), lists.egress);
+  }
+
+  /** Requests in flight now. */
+  get inflight(): number {
+    return this.#app.inflight;
   }
 
   /** Reopens the files the daemon appends to (after logrotate moved them). */

@@ -5,6 +5,7 @@
 
 import type { Config } from '../config/resolve.js';
 import type { ResourceAffinity } from '../state/affinity.js';
+import type { LinkHealth } from '../state/link.js';
 import type { UploadSessions } from '../state/uploads.js';
 import type { Rotator } from '../upstream/rotator.js';
 import type { Metrics } from './metrics.js';
@@ -28,6 +29,7 @@ export interface RouteTableParts {
   readonly uploads: UploadSessions;
   readonly metrics: Metrics;
   readonly load: () => { inflight: number; streamsOpen: number };
+  readonly stateHealth: () => LinkHealth;
   readonly pipeline: PipelineDeps;
   readonly catalog: ModelCatalog;
   readonly resolveModel: ModelResolver;
@@ -38,7 +40,7 @@ export interface RouteTableParts {
 export function routeTable(parts: RouteTableParts): Route[] {
   const { config, pipeline, resolveModel, now } = parts;
   const served = (name: Config['protocols'][number]): boolean => config.protocols.includes(name);
-  const routes = opsRoutes({ rotator: parts.rotator, metrics: parts.metrics, now, load: parts.load });
+  const routes = opsRoutes({ rotator: parts.rotator, metrics: parts.metrics, now, load: parts.load, stateHealth: parts.stateHealth });
   const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now, searchSources: config.searchSources };
   // Anthropic's first: `/v1/messages` would be taken for Gemini's, and `/v1/models` carrying
   // `anthropic-version` is Anthropic's. Then OpenAI's: other `/v1/models` requests are OpenAI's.

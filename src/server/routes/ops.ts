@@ -2,6 +2,7 @@
 
 import type { ApiKey } from '../../config/lists.js';
 import { ProxyError } from '../../errors.js';
+import type { LinkHealth } from '../../state/link.js';
 import type { Health } from '../../upstream/health.js';
 import { keyState, type Rotator } from '../../upstream/rotator.js';
 import type { Metrics } from '../metrics.js';
@@ -82,13 +83,15 @@ function getOnly(method: string): void {
 
 export interface OpsDeps {
   readonly rotator: Rotator;
+  /** The state link's health: memory, or the cluster or Redis link and whether it is up. */
+  readonly stateHealth: () => LinkHealth;
   readonly metrics: Metrics;
   readonly now: () => number;
   /** In-flight requests and open streams, read at scrape time. */
   readonly load: () => { inflight: number; streamsOpen: number };
 }
 
-export function opsRoutes({ rotator, metrics, now, load }: OpsDeps): Route[] {
+export function opsRoutes({ rotator, metrics, now, load, stateHealth }: OpsDeps): Route[] {
   return [
     {
       name: 'healthz',
@@ -107,7 +110,9 @@ export function opsRoutes({ rotator, metrics, now, load }: OpsDeps): Route[] {
       matches: (_method, pathname) => pathname === '/status',
       handle: (ctx) => {
         getOnly(ctx.method);
-        sendJson(ctx.res, 200, describeState(rotator, now()));
+        const link = stateHealth();
+        const sharedState = { kind: link.kind, connected: link.connected, since: iso(link.sinceMs) };
+        sendJson(ctx.res, 200, { ...describeState(rotator, now()), sharedState });
       },
     },
     {

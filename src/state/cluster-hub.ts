@@ -1,0 +1,195 @@
+/**
+ * @module The primary's side of `--workers`: the one place that holds what must be exact across
+ * the workers (the chat sessions and each user's message window) and the latest shared key and
+ * path state. It relays every worker's change to all the others, answers their requests, and
+ * gives a starting (or restarted) worker a snapshot. No I/O of its own: each worker is a `send`
+ * function and its messages are handed to `receive`, so tests wire it to in-memory channels.
+ * The message protocol between a worker (cluster.ts) and this hub is defined here.
+ */
+
+import { ProxyError, type ProxyErrorCode } from '../errors.js';
+import type { Content } from '../protocols/gemini/types.js';
+import type { SharedChange, WindowRate } from './link.js';
+import { MemorySessionStore, type SessionLimits } from './memory-sessions.js';
+import type { Chat, ChatSettings, OpenResult } from './sessions.js';
+import { MAX_RATED_USERS } from './memory.js';
+import { SlidingWindow } from './sliding-window.js';
+
+/** Marks our messages on the IPC channel, which node:cluster and others share. */
+export const STATE_TAG = 'gemini-proxy/state';
+
+/** What a worker asks of the primary and awaits. */
+export type StateRequest =
+  | { readonly op: 'snapshot' }
+  | { readonly op: 'take'; readonly userId: string; readonly rate: WindowRate; readonly nowMs: number }
+  | { readonly op: 'open'; readonly settings: ChatSettings; readonly nowMs: number }
+  | { readonly op: 'get'; readonly chatId: string; readonly nowMs: number }
+  | { readonly op: 'save'; readonly chatId: string; readonly history: readonly Content[]; readonly nowMs: number }
+  | { readonly op: 'end'; readonly chatId: string; readonly nowMs: number };
+
+/** The value each request resolves with (`null` stands for "none": JSON has no undefined). */
+export interface StateReplies {
+  snapshot: readonly SharedChange[];
+  take: number;
+  open: OpenResult;
+  get: Chat | null;
+  save: null;
+  end: boolean;
+}
+
+/** Worker → primary. */
+export type WorkerMessage =
+  | { readonly gp: typeof STATE_TAG; readonly t: 'publish'; readonly change: SharedChange }
+  | { readonly gp: typeof STATE_TAG; readonly t: 'request'; readonly id: number; readonly request: StateRequest }
+  /** How many requests the worker is serving, so its death can say how many were lost. */
+  | { readonly gp: typeof STATE_TAG; readonly t: 'inflight'; readonly count: number };
+
+/** Primary → worker. */
+export type PrimaryMessage =
+  | { readonly gp: typeof STATE_TAG; readonly t: 'change'; readonly change: SharedChange }
+  /** Drain as on the signal the primary received; `now`: its second signal, stop at once (handled by serve.ts). */
+  | { readonly gp: typeof STATE_TAG; readonly t: 'drain'; readonly signal: string; readonly now: boolean }
+  | { readonly gp: typeof STATE_TAG; readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly gp: typeof STATE_TAG; readonly t: 'reply'; readonly id: number; readonly ok: false; readonly code: ProxyErrorCode; readonly message: string };
+
+/** Whether a message on the channel is one of ours (node:cluster sends its own on it too). */
+export function isStateMessage(message: unknown): message is { gp: typeof STATE_TAG; t: string } & Record<string, unknown> {
+  return typeof message === 'object' && message !== null && (message as { gp?: unknown }).gp === STATE_TAG
+    && typeof (message as { t?: unknown }).t === 'string';
+}
+
+const CHANGE_TYPES: ReadonlySet<string> = new Set<SharedChange['type']>([
+  'key-cooling', 'key-uncooled', 'key-disabled', 'key-enabled', 'key-project', 'path-health', 'resource', 'resource-forgotten', 'upload',
+]);
+
+/** A change the hub knows how to keep: a malformed one must not take the primary down. */
+function isChange(value: unknown): value is SharedChange {
+  return typeof value === 'object' && value !== null && CHANGE_TYPES.has(String((value as { type?: unknown }).type));
+}
+
+/** Where a change's state lives, and whether the change sets it (true) or clears it (false). */
+function slotOf(change: SharedChange): { slot: string; set: boolean } {
+  switch (change.type) {
+    case 'key-cooling': return { slot: `cooling\n${change.keyId}\n${change.scope}`, set: true };
+    case 'key-uncooled': return { slot: `cooling\n${change.keyId}\n${change.scope}`, set: false };
+    case 'key-disabled': return { slot: `disabled\n${change.keyId}`, set: true };
+    case 'key-enabled': return { slot: `disabled\n${change.keyId}`, set: false };
+    case 'key-project': return { slot: `project\n${change.keyId}`, set: true };
+    case 'path-health': return { slot: `path\n${change.path}\n${change.id}`, set: change.unhealthyUntilMs > 0 };
+    case 'resource': return { slot: `resource\n${change.name}`, set: true };
+    case 'resource-forgotten': return { slot: `resource\n${change.name}`, set: false };
+    case 'upload': return { slot: `upload\n${change.id}`, set: true };
+  }
+}
+
+/** When a kept change stops being in force (Infinity: until another change clears it). */
+function expiryOf(change: SharedChange): number {
+  switch (change.type) {
+    case 'key-cooling': case 'resource': case 'upload': return change.untilMs;
+    case 'path-health': return change.unhealthyUntilMs;
+    default: return Infinity;
+  }
+}
+
+export interface HubOptions {
+  /** The same limits one process would apply to its chats. */
+  readonly sessions: SessionLimits;
+  readonly newChatId: () => string;
+  readonly now: () => number;
+}
+
+interface Peer {
+  readonly send: (message: PrimaryMessage) => void;
+  inflight: number | undefined;
+}
+
+export class ClusterHub {
+  readonly #peers = new Map<number, Peer>();
+  /** The latest change per slot still in force, oldest first. */
+  readonly #state = new Map<string, SharedChange>();
+  readonly #store: MemorySessionStore;
+  readonly #windows = new SlidingWindow(MAX_RATED_USERS);
+  readonly #now: () => number;
+  /** Expired changes are swept when the state grows past this, so it never grows without bound. */
+  #sweepAt = 1024;
+
+  constructor(options: HubOptions) {
+    this.#store = new MemorySessionStore(options.sessions, options.newChatId);
+    this.#now = options.now;
+  }
+
+  /** A worker joined; `send` must never throw (a closed channel drops the message). */
+  join(workerId: number, send: (message: PrimaryMessage) => void): void {
+    this.#peers.set(workerId, { send, inflight: undefined });
+  }
+
+  /** A worker is gone; returns how many requests it last said it was serving, if it ever did. */
+  leave(workerId: number): { inflight: number | undefined } {
+    const peer = this.#peers.get(workerId);
+    this.#peers.delete(workerId);
+    return { inflight: peer?.inflight };
+  }
+
+  /** Handles one message from a worker; anything not ours, or from a worker not joined, is ignored. */
+  receive(workerId: number, message: unknown): void {
+    const peer = this.#peers.get(workerId);
+    if (peer === undefined || !isStateMessage(message)) return;
+    const body = message as unknown as WorkerMessage;
+    if (body.t === 'publish' && isChange(body.change)) this.#relay(workerId, body.change);
+    else if (body.t === 'inflight' && typeof body.count === 'number') peer.inflight = body.count;
+    else if (body.t === 'request' && typeof body.id === 'number') void this.#answer(workerId, body.id, body.request);
+  }
+
+  /** The changes still in force, as a starting worker applies them. */
+  snapshot(): SharedChange[] {
+    this.#sweep();
+    return [...this.#state.values()];
+  }
+
+  #relay(from: number, change: SharedChange): void {
+    this.#remember(change);
+    const message: PrimaryMessage = { gp: STATE_TAG, t: 'change', change };
+    for (const [id, peer] of this.#peers) if (id !== from) peer.send(message);
+  }
+
+  #remember(change: SharedChange): void {
+    const { slot, set } = slotOf(change);
+    // Deleted first, so the map stays in order of last change.
+    this.#state.delete(slot);
+    if (set) this.#state.set(slot, change);
+    if (this.#state.size > this.#sweepAt) {
+      this.#sweep();
+      this.#sweepAt = Math.max(1024, this.#state.size * 2);
+    }
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [slot, change] of this.#state) if (expiryOf(change) <= now) this.#state.delete(slot);
+  }
+
+  async #answer(workerId: number, id: number, request: StateRequest): Promise<void> {
+    let reply: PrimaryMessage;
+    try {
+      reply = { gp: STATE_TAG, t: 'reply', id, ok: true, value: await this.#perform(request) };
+    } catch (error) {
+      // A malformed request must not take the primary down: the worker gets the error instead.
+      const code = error instanceof ProxyError ? error.code : 'GP_INTERNAL';
+      reply = { gp: STATE_TAG, t: 'reply', id, ok: false, code, message: error instanceof Error ? error.message : String(error) };
+    }
+    this.#peers.get(workerId)?.send(reply);
+  }
+
+  /** Runs one request. Each op's work is synchronous, so requests are applied in arrival order. */
+  #perform(request: StateRequest): Promise<StateReplies[StateRequest['op']]> | StateReplies[StateRequest['op']] {
+    switch (request.op) {
+      case 'snapshot': return this.snapshot();
+      case 'take': return this.#windows.take(request.userId, request.rate, request.nowMs);
+      case 'open': return this.#store.open(request.settings, request.nowMs);
+      case 'get': return this.#store.get(request.chatId, request.nowMs).then((chat) => chat ?? null);
+      case 'save': return this.#store.save(request.chatId, request.history, request.nowMs).then(() => null);
+      case 'end': return this.#store.end(request.chatId, request.nowMs);
+      default: throw new ProxyError('GP_INTERNAL', `unknown state request ${JSON.stringify((request as { op?: unknown }).op)}`);
+    }
+  }
+}
