@@ -12,7 +12,8 @@ import { errorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Secrets } from '../log/secrets.js';
 import { Daemon } from '../server/daemon.js';
-import { workerLink } from '../state/cluster.js';
+import { ClusterLink } from '../state/cluster.js';
+import { stateLink } from './state-link.js';
 import { onDrainRequest } from '../state/cluster.js';
 
 function readLists(config: Config): Lists {
@@ -95,11 +96,12 @@ function handleSignals(config: Config, daemon: Daemon, log: Logger, reload: (tri
 export async function serve(config: Config, log: Logger, secrets: Secrets): Promise<number> {
   const lists = readLists(config);
   logWarnings(log, lists);
-  // Under `--workers` the state goes through the primary process (undefined when serving alone).
-  const cluster = workerLink();
-  const daemon = new Daemon({ config, lists, log, secrets, ...(cluster && { link: cluster }) });
+  // Redis, or under `--workers` the primary process; none when serving alone.
+  let daemon: Daemon | undefined;
+  const link = stateLink(config, log, () => void daemon?.resync());
+  daemon = new Daemon({ config, lists, log, secrets, ...(link && { link }) });
   // So a worker's death can say how many requests it took with it.
-  cluster?.watchInflight(() => daemon.inflight);
+  if (link instanceof ClusterLink) link.watchInflight(() => daemon?.inflight ?? 0);
   const reload = reloader(config, daemon, log);
   // Watching and signal handling start before the "listening" line, so a supervisor that acts on
   // that line always finds them in place.

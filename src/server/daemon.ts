@@ -61,6 +61,13 @@ export interface DaemonOptions {
   readonly link?: StateLink;
 }
 
+/** Secrets the configuration holds besides the keys: Redis's password. */
+function configSecrets(config: Config): string[] {
+  if (config.redis === '') return [];
+  const url = new URL(config.redis);
+  return [url.password, decodeURIComponent(url.password)].filter((secret) => secret.length >= 4);
+}
+
 function logChange(log: Logger, change: StateChange): void {
   const { type, ...fields } = change;
   const until = 'untilMs' in fields ? { untilMs: undefined, until: new Date(fields.untilMs).toISOString() } : {};
@@ -202,7 +209,7 @@ export class Daemon {
   readonly #scrub = (text: string): string => scrubSecrets(text, this.#secrets.values());
 
   #rememberSecrets(lists: Lists): void {
-    this.#secrets.replace([...lists.keys.map((key) => key.secret), ...this.#config.proxyKeys]);
+    this.#secrets.replace([...lists.keys.map((key) => key.secret), ...this.#config.proxyKeys, ...configSecrets(this.#config)]);
   }
 
   /** Starts listening; resolves with the address actually bound. */
@@ -226,6 +233,11 @@ export class Daemon {
     this.#sessions.replaceUsers(lists.users);
     this.#rememberSecrets(lists);
     this.#pools.retain(new Set(lists.relays.map((relay) => relay.origin)), lists.egress);
+  }
+
+  /** Catches up with the changes other processes made (the state link came back). */
+  resync(): Promise<void> {
+    return this.#sync.resync(this.#log);
   }
 
   /** Requests in flight now. */

@@ -14,6 +14,7 @@ import { FakeGemini } from '../support/fake-gemini.js';
 import { FakeProjects, projectsOf } from '../support/fake-projects.js';
 import { closedPort, generate, rawRequest } from '../support/http.js';
 import { LinkBus } from '../support/link-pair.js';
+import { finishUpload, startUpload } from '../support/resumable.js';
 import { startProxy, type ProxyOptions, type TestProxy } from '../support/proxy.js';
 
 const [ALPHA, BETA] = ['shared-key-alpha-0001', 'shared-key-beta-00002'] as const;
@@ -74,21 +75,8 @@ describe('two daemons on one state link', () => {
     upstream.setDefault(fake.behaviour);
     await startPair();
     const bytes = Buffer.from('shared upload bytes');
-    const started = await rawRequest(one.url, {
-      method: 'POST', path: '/upload/v1beta/files',
-      headers: {
-        'content-type': 'application/json', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start',
-        'x-goog-upload-header-content-length': String(bytes.length), 'x-goog-upload-header-content-type': 'text/plain',
-      },
-      body: JSON.stringify({ file: { displayName: 'shared.txt' } }),
-    });
-    expect(started.status).toBe(200);
-    const uploadUrl = new URL(String(started.headers['x-goog-upload-url']));
-    const finished = await rawRequest(two.url, {
-      method: 'POST', path: `${uploadUrl.pathname}${uploadUrl.search}`,
-      headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0', 'content-type': 'text/plain' },
-      body: bytes,
-    });
+    const path = await startUpload(one.url, bytes, 'shared.txt');
+    const finished = await finishUpload(two.url, path, bytes);
     expect(finished.status).toBe(200);
     const name = (JSON.parse(finished.body) as { file: { name: string } }).file.name;
     const owner = fake.ownerOf(name);

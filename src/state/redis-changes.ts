@@ -1,0 +1,138 @@
+/**
+ * @module What each shared change writes in Redis, and how the changes still in force are read
+ * back. A change's state is one string key holding the change as JSON, with a time to live that
+ * ends with the state (a cooling expires when the cooling does), so Redis forgets for us. Times
+ * travel as time to live, not as epoch ms: each process turns them back with its own clock.
+ * Changes from the wire are checked field by field; anything malformed is dropped. Pure.
+ */
+
+import { isObject } from '../protocols/shared/json.js';
+import type { SharedChange } from './link.js';
+import type { RedisKeys } from './redis-keys.js';
+
+/** The one write a change makes: a value (with its time to live, or none) or a removal. */
+export type StateWrite =
+  | { readonly op: 'set'; readonly key: string; readonly value: string; readonly ttlMs: number | undefined }
+  | { readonly op: 'del'; readonly key: string };
+
+/** The write that keeps `change` for processes that start or reconnect later. */
+export function stateWrite(keys: RedisKeys, change: SharedChange, nowMs: number): StateWrite {
+  switch (change.type) {
+    case 'key-cooling':
+      return until(keys.cooling(change.keyId, change.scope), change, change.untilMs, nowMs);
+    case 'key-uncooled':
+      return { op: 'del', key: keys.cooling(change.keyId, change.scope) };
+    case 'key-disabled':
+      return forever(keys.disabled(change.keyId), change);
+    case 'key-enabled':
+      return { op: 'del', key: keys.disabled(change.keyId) };
+    case 'key-project':
+      return forever(keys.project(change.keyId), change);
+    case 'path-health':
+      // A path healthy again holds nothing a new process needs: every path starts healthy.
+      return until(keys.path(change.path, change.id), change, change.unhealthyUntilMs, nowMs);
+    case 'resource':
+      return until(keys.resource(change.name), change, change.untilMs, nowMs);
+    case 'resource-forgotten':
+      return { op: 'del', key: keys.resource(change.name) };
+    case 'upload':
+      return until(keys.upload(change.id), change, change.untilMs, nowMs);
+  }
+}
+
+/** Whether the change's state has run out: re-sending it later would only erase newer state. */
+export function expired(change: SharedChange, nowMs: number): boolean {
+  switch (change.type) {
+    case 'key-cooling':
+    case 'resource':
+    case 'upload':
+      return change.untilMs <= nowMs;
+    case 'path-health':
+      return change.unhealthyUntilMs !== 0 && change.unhealthyUntilMs <= nowMs;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The change a state entry holds, its end moved to `nowMs + pttl` (this process's clock); undefined
+ * when the entry is gone (`pttl` -2) or does not hold a change.
+ */
+export function rebuild(value: string | null, pttl: number, nowMs: number): SharedChange | undefined {
+  if (value === null || pttl === -2) return undefined;
+  const change = parseChange(parseJson(value));
+  if (change === undefined || pttl < 0) return change;
+  const end = nowMs + pttl;
+  switch (change.type) {
+    case 'key-cooling':
+    case 'resource':
+    case 'upload':
+      return { ...change, untilMs: end };
+    case 'path-health':
+      return { ...change, unhealthyUntilMs: end };
+    default:
+      return change;
+  }
+}
+
+/** The JSON in `text`, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+type Field = 'string' | 'number' | 'string?' | 'path';
+
+/** Each change's fields and what they hold; the compiler checks every type lists all its fields. */
+const SHAPES = {
+  'key-cooling': { keyId: 'string', scope: 'string', untilMs: 'number', reason: 'string' },
+  'key-uncooled': { keyId: 'string', scope: 'string' },
+  'key-disabled': { keyId: 'string', reason: 'string', sinceMs: 'number' },
+  'key-enabled': { keyId: 'string' },
+  'key-project': { keyId: 'string', learned: 'string' },
+  'path-health': { path: 'path', id: 'string', unhealthyUntilMs: 'number', consecutiveFailures: 'number', reason: 'string?' },
+  resource: { name: 'string', keyId: 'string', untilMs: 'number' },
+  'resource-forgotten': { name: 'string' },
+  upload: { id: 'string', keyId: 'string', upstreamPath: 'string', untilMs: 'number' },
+} as const satisfies { readonly [T in SharedChange['type']]: { readonly [K in Exclude<keyof Extract<SharedChange, { type: T }>, 'type'>]-?: Field } };
+
+function fits(value: unknown, field: Field): boolean {
+  switch (field) {
+    case 'string':
+      return typeof value === 'string';
+    case 'string?':
+      return value === undefined || typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'path':
+      return value === 'relay' || value === 'egress';
+  }
+}
+
+/** A well-formed change with only its own fields, or undefined. */
+export function parseChange(value: unknown): SharedChange | undefined {
+  if (!isObject(value) || typeof value.type !== 'string' || !Object.hasOwn(SHAPES, value.type)) return undefined;
+  const type = value.type as SharedChange['type'];
+  const change: Record<string, unknown> = { type };
+  for (const [name, field] of Object.entries(SHAPES[type]) as [string, Field][]) {
+    const fieldValue = value[name];
+    if (!fits(fieldValue, field)) return undefined;
+    if (fieldValue !== undefined) change[name] = fieldValue;
+  }
+  // Every field of this type was checked against SHAPES, which the compiler ties to SharedChange.
+  return change as SharedChange;
+}
+
+function forever(key: string, change: SharedChange): StateWrite {
+  return { op: 'set', key, value: JSON.stringify(change), ttlMs: undefined };
+}
+
+/** A value that lives until `untilMs`, or a removal when that is already past. */
+function until(key: string, change: SharedChange, untilMs: number, nowMs: number): StateWrite {
+  const ttlMs = Math.ceil(untilMs - nowMs);
+  if (ttlMs <= 0) return { op: 'del', key };
+  return { op: 'set', key, value: JSON.stringify(change), ttlMs };
+}

@@ -1,0 +1,87 @@
+/**
+ * @module The names the Redis link gives its keys and its channel. Every name starts with the
+ * deployment's prefix, so several deployments can share one Redis; each name's variable parts
+ * (key ids, scopes, users, chat ids) are percent-encoded, so no two entries can collide through a
+ * `:` inside a part. Only ids appear here: an API key never becomes part of a name.
+ */
+
+export const DEFAULT_PREFIX = 'gemini-proxy:';
+
+/** The state entries `snapshot()` rebuilds from all live under this part of the name. */
+const STATE = 'state:';
+
+export class RedisKeys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** The pub/sub channel every change goes out on. */
+  get channel(): string {
+    return `${this.prefix}changes`;
+  }
+
+  /** A SCAN MATCH pattern for every state entry of this prefix (and no other prefix's). */
+  get statePattern(): string {
+    return `${escapeGlob(this.prefix + STATE)}*`;
+  }
+
+  cooling(keyId: string, scope: string): string {
+    return this.#state('cooling', keyId, scope);
+  }
+
+  disabled(keyId: string): string {
+    return this.#state('disabled', keyId);
+  }
+
+  project(keyId: string): string {
+    return this.#state('project', keyId);
+  }
+
+  path(kind: string, id: string): string {
+    return this.#state('path', kind, id);
+  }
+
+  resource(name: string): string {
+    return this.#state('resource', name);
+  }
+
+  upload(id: string): string {
+    return this.#state('upload', id);
+  }
+
+  /** A sorted set of the user's message times, for the exact message rate. */
+  messages(userId: string): string {
+    return `${this.prefix}rate:${part(userId)}`;
+  }
+
+  /** A hash: the chat's settings, history, last use and its user's index. */
+  chat(chatId: string): string {
+    return `${this.prefix}chat:${part(chatId)}`;
+  }
+
+  /** A sorted set of the user's chat ids by last use. */
+  userChats(userId: string): string {
+    return `${this.prefix}chats:user:${part(userId)}`;
+  }
+
+  /** A sorted set of every chat id by last use. */
+  get allChats(): string {
+    return `${this.prefix}chats:all`;
+  }
+
+  #state(kind: string, ...parts: string[]): string {
+    return `${this.prefix}${STATE}${kind}:${parts.map(part).join(':')}`;
+  }
+}
+
+/** A part of a name, with `:` and `%` (and anything unusual) escaped. */
+function part(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** `text` as a literal in a Redis glob pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}
