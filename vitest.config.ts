@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { uiVitePlugin } from './src/server/ui/embed.mjs';
 
 export default defineConfig({
+  // The dashboard's page, built from its sources as the bundle builds it (scripts/build.mjs).
+  plugins: [uiVitePlugin()],
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

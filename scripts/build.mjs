@@ -1,7 +1,10 @@
 // Bundles the CLI into one CommonJS file (dist/gemini-proxy.cjs): no runtime file lookups, no
 // worker threads, so the same bundle can become a single executable. Also bundles the demo.
+// The dashboard's page (HTML, its script bundled for the browser, CSS) is built here too and
+// embedded as strings (src/server/ui/embed.mjs): the daemon serves it without reading a file.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { uiEsbuildPlugin } from '../src/server/ui/embed.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -17,6 +20,7 @@ const common = {
   // of the bundle even when installed (a .node file cannot be bundled, nor loaded by a single
   // executable, whose require reaches only built-in modules).
   external: ['bufferutil', 'utf-8-validate'],
+  plugins: [uiEsbuildPlugin()],
 };
 
 await Promise.all([

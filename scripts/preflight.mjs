@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 
 const REQUIRED = [
   ['redis-server', 'redis-server'],
+  // The dashboard's browser tests (test/browser) drive it through playwright-core.
+  ['chromium', 'chromium'],
 ];
 
 const sudo = process.getuid?.() === 0 ? '' : 'sudo ';

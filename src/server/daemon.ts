@@ -116,7 +116,7 @@ export class Daemon {
         logChange(log, change);
         this.#sync.rotatorChanged(change);
         if (change.type.startsWith('key-')) this.#stateFile?.scheduleSave();
-        if (change.type === 'key-disabled') this.prober.confirm(change.keyId);
+        if (change.type === 'key-disabled' && change.manual !== true) this.prober.confirm(change.keyId);
       },
     }, lists.egress);
     this.#affinity = new MemoryAffinity(now, (change) => {
@@ -142,7 +142,7 @@ export class Daemon {
     const metrics = new Metrics();
     const auth = new ClientAuth(config.proxyKeys);
     this.#app = new App({
-      routes: this.#routes(dispatcher, metrics, now), auth, log, now, metrics,
+      routes: this.#routes(dispatcher, metrics, auth, now), auth, log, now, metrics,
       bodyBudget: new BodyBudget(config.maxInflightBodyBytes),
       rateLimiter: config.rateLimit && new ClientRateLimiter(config.rateLimit),
     });
@@ -184,10 +184,10 @@ export class Daemon {
     });
   }
 
-  #routes(dispatcher: Dispatcher, metrics: Metrics, now: () => number): Route[] {
+  #routes(dispatcher: Dispatcher, metrics: Metrics, auth: ClientAuth, now: () => number): Route[] {
     const config = this.#config;
     return routeTable({
-      config, rotator: this.rotator, metrics, now, affinity: this.#affinity, uploads: this.#uploads,
+      config, rotator: this.rotator, prober: this.prober, auth, metrics, now, affinity: this.#affinity, uploads: this.#uploads,
       load: () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }),
       stateHealth: () => this.#link.health(),
       pipeline: {

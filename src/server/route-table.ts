@@ -1,13 +1,15 @@
 /**
- * @module The route table, in the order routes are matched: operators' routes, then each
- * protocol the configuration serves. The order settles the paths two protocols share.
+ * @module The route table, in the order routes are matched: operators' routes and the dashboard,
+ * then each protocol the configuration serves. The order settles the paths two protocols share.
  */
 
 import type { Config } from '../config/resolve.js';
 import type { ResourceAffinity } from '../state/affinity.js';
 import type { LinkHealth } from '../state/link.js';
 import type { UploadSessions } from '../state/uploads.js';
+import type { RecoveryProber } from '../upstream/prober.js';
 import type { Rotator } from '../upstream/rotator.js';
+import type { ClientAuth } from './auth.js';
 import type { Metrics } from './metrics.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -21,10 +23,15 @@ import { opsRoutes } from './routes/ops.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session.js';
 import { simpleRoutes } from './routes/simple.js';
 import { uploadRoute } from './routes/uploads.js';
+import { uiRoutes } from './ui/routes.js';
 
 export interface RouteTableParts {
   readonly config: Config;
   readonly rotator: Rotator;
+  /** The dashboard's "probe now". */
+  readonly prober: RecoveryProber;
+  /** The proxy keys, which the dashboard checks itself. */
+  readonly auth: ClientAuth;
   readonly affinity: ResourceAffinity;
   readonly uploads: UploadSessions;
   readonly metrics: Metrics;
@@ -40,7 +47,9 @@ export interface RouteTableParts {
 export function routeTable(parts: RouteTableParts): Route[] {
   const { config, pipeline, resolveModel, now } = parts;
   const served = (name: Config['protocols'][number]): boolean => config.protocols.includes(name);
-  const routes = opsRoutes({ rotator: parts.rotator, metrics: parts.metrics, now, load: parts.load, stateHealth: parts.stateHealth });
+  const { rotator, prober, auth, stateHealth } = parts;
+  const routes = opsRoutes({ rotator, metrics: parts.metrics, now, load: parts.load, stateHealth });
+  routes.push(...uiRoutes({ rotator, prober, auth, stateHealth, now }));
   const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now, searchSources: config.searchSources };
   // Anthropic's first: `/v1/messages` would be taken for Gemini's, and `/v1/models` carrying
   // `anthropic-version` is Anthropic's. Then OpenAI's: other `/v1/models` requests are OpenAI's.

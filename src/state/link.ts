@@ -12,6 +12,7 @@ import type { SessionStore } from './sessions.js';
 export type SharedChange =
   | { readonly type: 'key-cooling'; readonly keyId: string; readonly scope: string; readonly untilMs: number; readonly reason: string }
   | { readonly type: 'key-uncooled'; readonly keyId: string; readonly scope: string }
+  /** `reason` `MANUAL` (src/upstream/key-records.ts): disabled by hand, back only by hand. */
   | { readonly type: 'key-disabled'; readonly keyId: string; readonly reason: string; readonly sinceMs: number }
   | { readonly type: 'key-enabled'; readonly keyId: string }
   /** Google named the key's project (`projects/NNN`). */

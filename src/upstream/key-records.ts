@@ -6,11 +6,27 @@
 import type { ApiKey, Relay } from '../config/lists.js';
 import { newHealth, type Health } from './health.js';
 
+/**
+ * The reason a key disabled by hand carries (the dashboard's "disable"), here, in the state file
+ * and in the shared `key-disabled` change: Google's reasons are other words.
+ */
+export const MANUAL_REASON = 'MANUAL';
+
+/** Why a key is out of rotation. `manual`: disabled by hand, back only when enabled by hand. */
+export interface Disabled {
+  readonly reason: string;
+  readonly sinceMs: number;
+  readonly manual?: true;
+}
+
 export interface KeyRecord {
   /** Replaced on a reload (its labels may change); the record, and its state, stay. */
   key: ApiKey;
-  /** Set while the key is out of rotation until a recovery probe (or a reload's probe) works. */
-  disabled: { readonly reason: string; readonly sinceMs: number } | undefined;
+  /**
+   * Set while the key is out of rotation: until a recovery probe (or a reload's probe) works or,
+   * disabled by hand, until it is enabled by hand.
+   */
+  disabled: Disabled | undefined;
   /**
    * Scope → epoch ms when the key may serve it again. A scope is a model (quotas are per model)
    * or, for calls without one, a resource family (`files:*`); none covers every model.
@@ -30,7 +46,7 @@ export interface RelayRecord extends Health {
 
 /** Key state worth keeping across a restart, by key id (never the key). */
 export interface SavedKeyState {
-  disabled?: { reason: string; sinceMs: number };
+  disabled?: { reason: string; sinceMs: number; manual?: true };
   /** Scope (a model or a resource family) → epoch ms the cooling ends. */
   cooling?: Record<string, number>;
   /** The project Google named for the key (`projects/NNN`), learned from its errors. */
@@ -43,6 +59,11 @@ export function newKeyRecord(key: ApiKey): KeyRecord {
 
 export function newRelayRecord(relay: Relay): RelayRecord {
   return { relay, ...newHealth() };
+}
+
+/** Whether the key was disabled by hand: no probe, answer nor reload brings it back. */
+export function disabledByHand(record: KeyRecord): boolean {
+  return record.disabled?.manual === true;
 }
 
 /** A key's state at `nowMs`, as /status and /metrics report it. */

@@ -1,6 +1,7 @@
 /**
- * @module Recovery probes: every disabled key is tried, now and then, with the cheapest call
- * there is (list one model). A key that answers comes back into rotation.
+ * @module Recovery probes: every key an answer disabled is tried, now and then, with the cheapest
+ * call there is (list one model). A key that answers comes back into rotation. Keys disabled by
+ * hand are left alone: only the operator's own probe (`probeNow`) tries them.
  */
 
 import PQueue from 'p-queue';
@@ -8,7 +9,7 @@ import { familyScope } from '../protocols/gemini/paths.js';
 import { attempt, type AttemptResult, type AttemptTarget, type UpstreamRequest } from './attempt.js';
 import { classify } from './policy.js';
 import type { UpstreamPools } from './pool.js';
-import type { KeyRecord, RelayRecord, Rotator } from './rotator.js';
+import { disabledByHand, type KeyRecord, type RelayRecord, type Rotator } from './rotator.js';
 
 export const PROBE_TIMEOUT_MS = 30_000;
 const RELAY_CHECK_EVERY_MS = 60_000;
@@ -27,6 +28,15 @@ export async function probeKey(target: AttemptTarget): Promise<AttemptResult | u
   const result = await attempt(PROBE_REQUEST, target).catch(() => undefined);
   if (result?.ok) await result.body.dump();
   return result;
+}
+
+/**
+ * What one probe found: the key works, works but is rate-limited, was refused (`reason`: Google's
+ * word), or there was no answer (timeout, shutdown) or no relay to ask through.
+ */
+export interface ProbeReport {
+  readonly result: 'working' | 'rate-limited' | 'refused' | 'no-answer' | 'no-relay';
+  readonly reason?: string;
 }
 
 export interface ProberDeps {
@@ -64,9 +74,9 @@ export class RecoveryProber {
     this.#queue.clear();
   }
 
-  /** Probes every disabled key once; resolves when all probes are done. */
+  /** Probes every key an answer disabled (not those disabled by hand) once; resolves when all are done. */
   async probeAll(): Promise<void> {
-    const disabled = this.#deps.rotator.keys.filter((record) => record.disabled);
+    const disabled = this.#deps.rotator.keys.filter((record) => record.disabled && !disabledByHand(record));
     const signal = this.#stopped.signal;
     await Promise.allSettled(disabled.map((record) => this.#queue.add(() => this.#probe(record, 'probe'), { signal })));
   }
@@ -80,7 +90,7 @@ export class RecoveryProber {
   confirm(keyId: string): void {
     if (this.#timer === undefined || this.#confirming.has(keyId)) return;
     const record = this.#deps.rotator.keys.find((candidate) => candidate.key.id === keyId);
-    if (record === undefined) return;
+    if (record === undefined || disabledByHand(record)) return;
     this.#confirming.add(keyId);
     this.#queue.add(() => this.#probe(record, 'confirmation probe'), { signal: this.#stopped.signal })
       .catch(() => undefined)
@@ -126,10 +136,23 @@ export class RecoveryProber {
     await this.#queue.onIdle();
   }
 
-  async #probe(record: KeyRecord, via: string): Promise<void> {
+  /**
+   * Probes one key now, whatever its state (the dashboard's "probe"), and says what came of it.
+   * A working key disabled by an answer comes back; one disabled by hand stays out; an enabled
+   * key the probe finds refused is disabled, as an answer refusing it would have.
+   */
+  async probeNow(record: KeyRecord, via: string): Promise<ProbeReport> {
+    // Stopped (shutdown) before its turn came: no answer.
+    const report = await this.#queue.add(() => this.#probe(record, via, true), { signal: this.#stopped.signal }).catch(() => undefined);
+    return report ?? { result: 'no-answer' };
+  }
+
+  async #probe(record: KeyRecord, via: string, anyState = false): Promise<ProbeReport | undefined> {
     const { rotator, pools, now } = this.#deps;
+    // Keys disabled by hand are the operator's: only a probe the operator asks for touches them.
+    if (!anyState && (!record.disabled || disabledByHand(record))) return undefined;
     const relay = rotator.pickRelay(new Set());
-    if (relay === undefined || !record.disabled) return;
+    if (relay === undefined) return { result: 'no-relay' };
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
     const result = await probeKey({
       pool: pools.get(relay.relay.origin),
@@ -139,16 +162,19 @@ export class RecoveryProber {
       signal,
       secrets: this.#deps.secrets,
     });
-    if (result === undefined) return;
+    if (result === undefined) return { result: 'no-answer' };
     if (result.ok) {
       rotator.enable(record, via);
-      return;
+      return { result: 'working' };
     }
     // A rate-limited key is a working key: back into rotation, cooling.
     const verdict = classify(result.outcome, PROBE_REQUEST, now());
     if (verdict.name === 'rate-limited') {
       rotator.enable(record, via);
       rotator.apply(verdict, record, relay, PROBE_REQUEST.scope);
+      return { result: 'rate-limited', reason: verdict.reason };
     }
+    if (anyState && verdict.key === 'disable') rotator.apply(verdict, record, relay, PROBE_REQUEST.scope);
+    return { result: 'refused', reason: verdict.reason };
   }
 }

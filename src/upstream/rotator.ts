@@ -4,7 +4,9 @@
  */
 
 import type { ApiKey, EgressProxy, Relay } from '../config/lists.js';
-import { exportKeyState, importKeyState, newKeyRecord, newRelayRecord, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
+import {
+  disabledByHand, exportKeyState, importKeyState, MANUAL_REASON, newKeyRecord, newRelayRecord, type KeyRecord, type RelayRecord, type SavedKeyState,
+} from './key-records.js';
 import { EgressProxies, type EgressChange } from './egress.js';
 import { markHealthy, markUnhealthy } from './health.js';
 import { KeyProjects, type Cooling } from './key-projects.js';
@@ -12,13 +14,14 @@ import type { Verdict } from './policy.js';
 import { summarizeProjects, type ProjectSummary } from './projects.js';
 import { RelayLimitWatch, type RelayLimitCall } from './relay-limit.js';
 
-export { keyState, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
+export { disabledByHand, keyState, MANUAL_REASON, type KeyRecord, type RelayRecord, type SavedKeyState } from './key-records.js';
 
 export type StateChange =
   | { type: 'key-cooling'; keyId: string; scope: string; untilMs: number; reason: string; project?: string }
   /** A cooling lifted: the 429 that set it was the relay's (src/upstream/relay-limit.ts). */
   | { type: 'key-uncooled'; keyId: string; scope: string; reason: string }
-  | { type: 'key-disabled'; keyId: string; reason: string }
+  /** `manual`: by hand (`via` says where), back only by hand. */
+  | { type: 'key-disabled'; keyId: string; reason: string; manual?: true; via?: string }
   | { type: 'key-enabled'; keyId: string; via: string }
   /** Google named the key's project; `sharesQuotaWith`: keys found to share its quota by it. */
   | { type: 'key-project'; keyId: string; project: string; learned: string; sharesQuotaWith?: string[] }
@@ -220,16 +223,38 @@ export class Rotator {
     return true;
   }
 
+  /** Takes a key out of rotation after an answer: until a probe finds it working again. */
   disable(record: KeyRecord, reason: string): void {
     if (record.disabled) return;
-    record.disabled = { reason, sinceMs: this.#deps.now() };
-    this.#deps.onChange({ type: 'key-disabled', keyId: record.key.id, reason });
+    const own = reason === MANUAL_REASON ? `${reason}_REPORTED` : reason; // the operator's mark is never a relay's
+    record.disabled = { reason: own, sinceMs: this.#deps.now() };
+    this.#deps.onChange({ type: 'key-disabled', keyId: record.key.id, reason: own });
   }
 
+  /** Brings a key disabled by an answer back (a probe worked); a key disabled by hand stays out. */
   enable(record: KeyRecord, via: string): void {
+    if (!record.disabled || disabledByHand(record)) return;
+    record.disabled = undefined;
+    this.#deps.onChange({ type: 'key-enabled', keyId: record.key.id, via });
+  }
+
+  /** Out of rotation by hand (`via`: the dashboard) until `enableByHand`, whatever disabled it before. */
+  disableByHand(record: KeyRecord, via: string): void {
+    if (disabledByHand(record)) return;
+    record.disabled = { reason: MANUAL_REASON, sinceMs: this.#deps.now(), manual: true };
+    this.#deps.onChange({ type: 'key-disabled', keyId: record.key.id, reason: MANUAL_REASON, manual: true, via });
+  }
+
+  /** Brings any disabled key back into rotation, by hand. */
+  enableByHand(record: KeyRecord, via: string): void {
     if (!record.disabled) return;
     record.disabled = undefined;
     this.#deps.onChange({ type: 'key-enabled', keyId: record.key.id, via });
+  }
+
+  /** The key with this id, or undefined. */
+  findKey(keyId: string): KeyRecord | undefined {
+    return this.#keys.find((record) => record.key.id === keyId);
   }
 
   /** Takes note of the project Google named for `record` (`projects/NNN`, from an error body). */

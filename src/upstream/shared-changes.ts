@@ -2,12 +2,14 @@
  * @module The rotator's state changes as the other processes hear of them, and theirs applied
  * here: a key cooling or disabled elsewhere is cooling or disabled here too, a relay or egress
  * proxy found unhealthy elsewhere is passed over here. Applied quietly (no event, no log line, no
- * publishing back), so a change makes one round. No I/O.
+ * publishing back), so a change makes one round. A key disabled by hand travels as a `key-disabled`
+ * whose reason is `MANUAL`: the link's wire format and Redis's stored changes stay as they were.
+ * No I/O.
  */
 
 import type { SharedChange } from '../state/link.js';
 import type { Health } from './health.js';
-import type { KeyRecord, Rotator, StateChange } from './rotator.js';
+import { MANUAL_REASON, type KeyRecord, type Rotator, type StateChange } from './rotator.js';
 
 /** The shared form of a change this process made, or undefined for one not shared. */
 export function toShared(change: StateChange, nowMs: number): SharedChange | undefined {
@@ -41,9 +43,12 @@ function applyToKey(rotator: Rotator, record: KeyRecord, change: SharedChange): 
       record.cooling.delete(change.scope);
       return;
     case 'key-disabled':
-      record.disabled ??= { reason: change.reason, sinceMs: change.sinceMs };
+      // Disabled by hand elsewhere (its reason says so): so it is here, whatever disabled it before.
+      if (change.reason === MANUAL_REASON) record.disabled = { reason: change.reason, sinceMs: change.sinceMs, manual: true };
+      else record.disabled ??= { reason: change.reason, sinceMs: change.sinceMs };
       return;
     case 'key-enabled':
+      // By hand, or by a probe of a key its process saw disabled by an answer: either way, back.
       record.disabled = undefined;
       return;
     case 'key-project':

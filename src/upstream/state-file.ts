@@ -1,7 +1,7 @@
 /**
- * @module Key state that survives a restart: cooling deadlines, disabled keys, the projects
- * Google named for keys, and which key
- * made each resource, all by key id (a hash prefix, never the key), written atomically (temporary file, then rename) at most once a
+ * @module Key state that survives a restart: cooling deadlines, disabled keys (and whether by
+ * hand), the projects Google named for keys, and which key made each resource, all by key id (a
+ * hash prefix, never the key), written atomically (temporary file, then rename) at most once a
  * second, read once at start-up. A missing, corrupted or foreign file is ignored with a warning.
  */
 
@@ -42,8 +42,8 @@ const LEARNED_PROJECT = /^projects\/\d{1,30}$/;
 function validEntry(value: unknown): value is SavedKeyState {
   if (!isObject(value)) return false;
   const { disabled, cooling, project } = value;
-  const disabledOk = disabled === undefined ||
-    (isObject(disabled) && typeof disabled['reason'] === 'string' && typeof disabled['sinceMs'] === 'number');
+  const disabledOk = disabled === undefined || (isObject(disabled) && typeof disabled['reason'] === 'string' &&
+    typeof disabled['sinceMs'] === 'number' && (disabled['manual'] === undefined || disabled['manual'] === true));
   const coolingOk = cooling === undefined ||
     (isObject(cooling) && Object.values(cooling).every((until) => typeof until === 'number'));
   const projectOk = project === undefined || (typeof project === 'string' && LEARNED_PROJECT.test(project));

@@ -10,11 +10,12 @@ import { INSTALL_LINE, RedisServer } from '../support/redis-server.js';
 const PREFLIGHT = new URL('../../scripts/preflight.mjs', import.meta.url).pathname;
 
 describe('redis-server missing', () => {
-  it('preflight prints the one install line and exits 1', () => {
+  it('preflight prints the one install line, naming every missing package, and exits 1', () => {
     const run = spawnSync(process.execPath, [PREFLIGHT], { env: { PATH: '/nonexistent' }, encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`${INSTALL_LINE}\n`);
+    const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+    expect(run.stderr).toBe(`redis-server, chromium are missing: run  ${sudo}apt-get install -y redis-server chromium\n`);
   });
 
   it('preflight passes quietly when it is installed', () => {

@@ -4,7 +4,7 @@ import type { ApiKey } from '../../config/lists.js';
 import { ProxyError } from '../../errors.js';
 import type { LinkHealth } from '../../state/link.js';
 import type { Health } from '../../upstream/health.js';
-import { keyState, type Rotator } from '../../upstream/rotator.js';
+import { disabledByHand, keyState, type KeyRecord, type Rotator } from '../../upstream/rotator.js';
 import type { Metrics } from '../metrics.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
@@ -17,14 +17,14 @@ function iso(epochMs: number): string {
  * The projects keys share (labelled or learned): a project of several keys has one quota, not
  * one per key. `learned`: the Google projects named for its keys (by id only; never a key).
  */
-function describeProjects(rotator: Rotator): Record<string, unknown>[] {
+export function describeProjects(rotator: Rotator): Record<string, unknown>[] {
   return rotator.projects().map(({ id, keyIds, learned }) => ({
     id, keys: keyIds, ...(learned.length > 0 && { learned }), ...(keyIds.length > 1 && { sharedQuota: true }),
   }));
 }
 
 /** A relay's or egress proxy's health, as /status shows it. */
-function describeHealth(health: Health, nowMs: number): Record<string, unknown> {
+export function describeHealth(health: Health, nowMs: number): Record<string, unknown> {
   const unhealthy = health.unhealthyUntilMs > nowMs;
   return {
     state: unhealthy ? 'unhealthy' : 'healthy',
@@ -36,7 +36,7 @@ function describeHealth(health: Health, nowMs: number): Record<string, unknown> 
 }
 
 /** The egress proxies by id and kind (never their credentials), each with how many keys it is home to. */
-function describeEgress(rotator: Rotator, nowMs: number): Record<string, unknown>[] {
+export function describeEgress(rotator: Rotator, nowMs: number): Record<string, unknown>[] {
   const homes = new Map<string, number>();
   for (const record of rotator.keys) {
     const home = rotator.egress.home(record.key);
@@ -54,27 +54,39 @@ function keyEgress(rotator: Rotator, key: ApiKey): { egress?: string } {
   return { egress: typeof home === 'string' ? home : home.proxy.id };
 }
 
+/**
+ * One key's state, by id (never the key). A key disabled by hand says so (`manual`, reason
+ * `MANUAL`): only a hand enables it again, where one an answer disabled comes back when probed.
+ */
+export function describeKey(rotator: Rotator, record: KeyRecord, nowMs: number): Record<string, unknown> {
+  const cooling: Record<string, string> = {};
+  for (const [model, until] of record.cooling) {
+    if (until > nowMs) cooling[model || '*'] = iso(until);
+  }
+  const state = keyState(record, nowMs);
+  return {
+    id: record.key.id,
+    ...(record.project !== undefined && { project: record.project }),
+    ...keyEgress(rotator, record.key),
+    state,
+    ...(record.disabled && { reason: record.disabled.reason, disabledAt: iso(record.disabled.sinceMs) }),
+    ...(disabledByHand(record) && { manual: true }),
+    ...(state === 'cooling' && { coolingUntil: cooling }),
+    attempts: record.attempts,
+    failures: record.failures,
+  };
+}
+
 /** The state of every key, project, relay and egress proxy; keys appear only by id. */
-function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
-  const keys = rotator.keys.map((record) => {
-    const cooling: Record<string, string> = {};
-    for (const [model, until] of record.cooling) {
-      if (until > nowMs) cooling[model || '*'] = iso(until);
-    }
-    const state = keyState(record, nowMs);
-    return {
-      id: record.key.id,
-      ...(record.project !== undefined && { project: record.project }),
-      ...keyEgress(rotator, record.key),
-      state,
-      ...(record.disabled && { reason: record.disabled.reason, disabledAt: iso(record.disabled.sinceMs) }),
-      ...(state === 'cooling' && { coolingUntil: cooling }),
-      attempts: record.attempts,
-      failures: record.failures,
-    };
-  });
+export function describeState(rotator: Rotator, nowMs: number): Record<string, unknown> {
+  const keys = rotator.keys.map((record) => describeKey(rotator, record, nowMs));
   const relays = rotator.relays.map((record) => ({ id: record.relay.id, ...describeHealth(record, nowMs) }));
   return { keys, projects: describeProjects(rotator), relays, egress: describeEgress(rotator, nowMs) };
+}
+
+/** The state link, as /status shows it: memory, or the cluster or Redis link and whether it is up. */
+export function describeLink(link: LinkHealth): Record<string, unknown> {
+  return { kind: link.kind, connected: link.connected, since: iso(link.sinceMs) };
 }
 
 function getOnly(method: string): void {
@@ -110,9 +122,7 @@ export function opsRoutes({ rotator, metrics, now, load, stateHealth }: OpsDeps)
       matches: (_method, pathname) => pathname === '/status',
       handle: (ctx) => {
         getOnly(ctx.method);
-        const link = stateHealth();
-        const sharedState = { kind: link.kind, connected: link.connected, since: iso(link.sinceMs) };
-        sendJson(ctx.res, 200, { ...describeState(rotator, now()), sharedState });
+        sendJson(ctx.res, 200, { ...describeState(rotator, now()), sharedState: describeLink(stateHealth()) });
       },
     },
     {
