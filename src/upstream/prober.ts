@@ -5,6 +5,7 @@
  */
 
 import PQueue from 'p-queue';
+import type { EgressProxy } from '../config/lists.js';
 import { familyScope } from '../protocols/gemini/paths.js';
 import { attempt, type AttemptResult, type AttemptTarget, type UpstreamRequest } from './attempt.js';
 import { classify } from './policy.js';
@@ -37,6 +38,12 @@ export async function probeKey(target: AttemptTarget): Promise<AttemptResult | u
 export interface ProbeReport {
   readonly result: 'working' | 'rate-limited' | 'refused' | 'no-answer' | 'no-relay';
   readonly reason?: string;
+}
+
+/** The egress proxy a key's probe leaves through: its home, so Google sees the key from its one address. */
+function egressOf(rotator: Rotator, record: KeyRecord): EgressProxy | undefined {
+  const home = rotator.egress.home(record.key);
+  return typeof home === 'string' ? undefined : home.proxy;
 }
 
 export interface ProberDeps {
@@ -115,7 +122,7 @@ export class RecoveryProber {
     const pick = rotator.pickKey(PROBE_REQUEST.scope, new Set());
     if (!pick.ok) return;
     const result = await probeKey({
-      pool: pools.get(relay.relay.origin),
+      pool: pools.get(relay.relay.origin, egressOf(rotator, pick.record)),
       origin: relay.relay.origin,
       basePath: relay.relay.basePath,
       secret: pick.record.key.secret,
@@ -155,7 +162,7 @@ export class RecoveryProber {
     if (relay === undefined) return { result: 'no-relay' };
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
     const result = await probeKey({
-      pool: pools.get(relay.relay.origin),
+      pool: pools.get(relay.relay.origin, egressOf(rotator, record)),
       origin: relay.relay.origin,
       basePath: relay.relay.basePath,
       secret: record.key.secret,

@@ -15,6 +15,7 @@ import { keyId } from '../../src/config/lists.js';
 import { EgressRing } from '../../src/upstream/egress.js';
 import { canary, expectKeysOnlyInHeader, expectUnseen } from '../support/canary.js';
 import { HttpConnectProxy, Socks5Proxy, type ProxyAuth } from '../support/egress-proxies.js';
+import { fail, gemini } from '../support/behaviours.js';
 import { FakeGemini } from '../support/fake-gemini.js';
 import { FakeLive } from '../support/fake-live.js';
 import { closedPort } from '../support/http.js';
@@ -178,6 +179,20 @@ describe('egress proxies', () => {
     expect(passThrough.every((text) => typeof text === 'string' && text.includes('502'))).toBe(true);
     const secrets = [PASSWORD, SOCKS_PASSWORD, Buffer.from(`gp-user:${PASSWORD}-wrong`).toString('base64')];
     expectUnseen(secrets, { failure: String(failure), status, metrics, passThrough }, proxy.logs);
+  });
+
+  it('a recovery probe of a disabled key leaves through the key\'s own proxy', async () => {
+    const [key = ''] = KEYS;
+    upstream.forKey(key, fail('apiKeyInvalid', key));
+    for (const _ of KEYS) await chat();
+    expect((await proxy.status()).keys.find((entry) => entry.id === keyId(key))?.state).toBe('disabled');
+    upstream.forKey(key, gemini());
+    upstream.requests.length = 0;
+    await proxy.daemon.prober.probeAll();
+    expect(upstream.requests.map((request) => [request.key, request.pathname, request.peer])).toEqual([
+      [key, '/v1beta/models', addressOf.get(orderOf(key)[0] ?? '')],
+    ]);
+    expect((await proxy.status()).keys.find((entry) => entry.id === keyId(key))?.state).toBe('active');
   });
 
   it('a reload that adds a proxy moves only the keys whose home it becomes; health of the others is kept', async () => {
