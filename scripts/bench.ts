@@ -2,8 +2,8 @@
  * @module `npm run bench`: gemini-proxy beside the direct path and the floor (bench/floor.mjs),
  * on this machine, loopback only, in one run (issue 14; method in
  * shared/reference/performance.md §5). Scenarios: 1 pass-through, 2 added latency at one request
- * at a time, 3 translated paths, 4 SSE streaming, 5 a 429 storm, 6 cold start. Prints one table
- * and writes bench/results.json. Options: `npm run bench -- --help`.
+ * at a time, 3 translated paths, 4 SSE streaming, 5 a 429 storm, 6 cold start, 7 `--workers 2`
+ * and `--redis` against one process (issue 15). Prints one table and writes bench/results.json. Options: `npm run bench -- --help`.
  */
 
 import { rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { passThrough } from './bench/pass-through.js';
 import { start, stop, type Running } from './bench/processes.js';
 import { formatTable, machine, writeResults, type Row } from './bench/report.js';
 import { GENERATE } from './bench/requests.js';
+import { scale } from './bench/scale.js';
 import type { ScenarioContext, ScenarioResult } from './bench/scenario.js';
 import { storm429 } from './bench/storm.js';
 import { streaming } from './bench/streaming.js';
@@ -33,6 +34,9 @@ const LEGEND = [
   'half after; translated streams get 16 events at once from the fake. Scenario 4 starts a fresh floor and gemini-proxy',
   '(RSS before = near idle), counts SSE events as chunks, and times one stream at a time on 2-event streams.',
   'Scenario 5 starts its own gemini-proxy.',
+  'Scenario 7 starts three fresh gemini-proxy daemons: one process ("without"), --workers 2, and --redis to a',
+  'redis-server it starts (loopback, nothing saved); each runs generateContent in four slices (two with --quick),',
+  'interleaved with the others; the one process\'s figure is the base of both ratios.',
 ];
 
 /** Collects each scenario's rows and details; a scenario that throws leaves a row saying why. */
@@ -73,6 +77,7 @@ async function scenarios(context: ScenarioContext, collect: Collector): Promise<
   if (has(4)) await collect.run('4 streaming', () => streaming(context));
   if (has(5)) await collect.run('5 429 storm', () => storm429(context));
   if (has(6)) await collect.run('6 cold start', () => coldStart(context));
+  if (has(7)) await collect.run('7 scale', () => scale(context));
 }
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@
 
 import autocannon from 'autocannon';
 import { cpuMeter } from './measure.js';
+import type { Running } from './processes.js';
 import type { RequestShape } from './requests.js';
 
 export interface LoadResult {
@@ -70,6 +71,20 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     throw new Error(`${spec.base}${spec.shape.path}: ${result.non2xx} non-2xx answers and ${result.errors} errors in ${summary.completed}`);
   }
   return summary;
+}
+
+/**
+ * Runs `run` on each target in slices, in the order given and then back (A B C C B A), `rounds`
+ * times, and gives each target's slices. On a machine shared with other work, a load that drifts
+ * during the scenario then weighs on every target alike instead of on whichever ran last.
+ */
+export async function interleaved(
+  targets: readonly Running[], run: (target: Running) => Promise<LoadResult>, rounds = 1,
+): Promise<Map<Running, LoadResult[]>> {
+  const slices = new Map<Running, LoadResult[]>(targets.map((target) => [target, []]));
+  const round = [...targets, ...[...targets].reverse()];
+  for (let i = 0; i < rounds; i++) for (const target of round) slices.get(target)!.push(await run(target));
+  return slices;
 }
 
 /** A short unmeasured run, so the JIT and the connection pools are warm before a measured one. */

@@ -1,6 +1,6 @@
 /**
  * @module The bench's command-line options (`npm run bench -- --quick`). Defaults keep a full run
- * near 3 minutes on a 2-core machine; `--quick` is a ~40 s smoke run whose figures are rough.
+ * near 3.5 minutes on a 2-core machine; `--quick` is a ~50 s smoke run whose figures are rough.
  */
 
 export interface BenchOptions {
@@ -19,20 +19,20 @@ export interface BenchOptions {
   readonly coldRuns: number;
   /** Files in the daemon's key-affinity map at start (through a state file), 0 for none. */
   readonly affinity: number;
-  /** Scenarios to run (1–6); all by default. */
+  /** Scenarios to run (1–7); all by default. */
   readonly scenarios: ReadonlySet<number>;
   readonly quick: boolean;
 }
 
 export const OPTIONS_HELP = `npm run bench -- [options]
-  --quick            a ~40 s smoke run (short runs, 200 streams): rough figures
+  --quick            a ~50 s smoke run (short runs, 200 streams): rough figures
   --duration S       seconds per throughput run at 50 connections (default 8; quick 1.5)
   --rounds N         paired rounds at one request at a time (default 3000; quick 500)
   --streams N        concurrent SSE streams in scenario 4 (default 1000; quick 200)
   --cold-runs N      launches per program for the cold-start median (default 5; quick 3)
   --affinity N       start the daemon with N files in its key-affinity map (default 0)
   --only 1,4         run only these scenarios (1 pass-through, 2 latency, 3 translated,
-                     4 streaming, 5 429 storm, 6 cold start)
+                     4 streaming, 5 429 storm, 6 cold start, 7 --workers 2 and --redis)
 Environment: BENCH_PROXY_ARGS adds arguments to the daemon's command line.`;
 
 export function parseOptions(args: readonly string[]): BenchOptions {
@@ -44,7 +44,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     return value;
   };
   const onlyIndex = args.indexOf('--only');
-  const only = onlyIndex === -1 ? [1, 2, 3, 4, 5, 6] : (args[onlyIndex + 1] ?? '').split(',').map(Number);
+  const only = onlyIndex === -1 ? [1, 2, 3, 4, 5, 6, 7] : (args[onlyIndex + 1] ?? '').split(',').map(Number);
   return {
     duration: number('duration', 8, 1.5),
     rounds: number('rounds', 3000, 500),
@@ -55,7 +55,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     ttfbRounds: quick ? 50 : 200,
     coldRuns: number('cold-runs', 5, 3),
     affinity: number('affinity', 0, 0),
-    scenarios: new Set(only.filter((n) => n >= 1 && n <= 6)),
+    scenarios: new Set(only.filter((n) => n >= 1 && n <= 7)),
     quick,
   };
 }

@@ -3,26 +3,21 @@
  * floor and gemini-proxy: requests/s, and CPU µs per request of each proxy process.
  */
 
-import { combine, load, type LoadResult } from './load.js';
+import { combine, interleaved, load, type LoadResult } from './load.js';
 import type { Running } from './processes.js';
 import { GENERATE } from './requests.js';
 import { atLeast, atMost, type ScenarioContext, type ScenarioResult } from './scenario.js';
 
 const SCENARIO = '1 pass-through c=50';
 
-/**
- * Each target runs in two slices, in the order direct, floor, daemon, daemon, floor, direct: on a
- * machine shared with other work, a load that drifts during the scenario then weighs on all three
- * alike instead of on whichever ran last.
- */
+/** Each target runs in two interleaved slices (`interleaved`), half a run each. */
 export async function passThrough({ targets, options, say }: ScenarioContext): Promise<ScenarioResult> {
   say(`${SCENARIO}: ${options.duration} s each for direct, floor, gemini-proxy (two slices each, interleaved)`);
   const order = [targets.direct, targets.floor, targets.daemon];
-  const slices = new Map<Running, LoadResult[]>(order.map((target) => [target, []]));
-  for (const target of [...order, ...[...order].reverse()]) {
+  const slices = await interleaved(order, (target) => {
     const pid = target === targets.direct ? undefined : target.pid;
-    slices.get(target)!.push(await load({ base: target.base, shape: GENERATE, connections: 50, seconds: options.duration / 2, ...(pid !== undefined && { pid }) }));
-  }
+    return load({ base: target.base, shape: GENERATE, connections: 50, seconds: options.duration / 2, ...(pid !== undefined && { pid }) });
+  });
   const [direct, floor, daemon] = order.map((target) => combine(slices.get(target)!)) as [LoadResult, LoadResult, LoadResult];
   const rows = [
     {

@@ -5,7 +5,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { delay } from './measure.js';
@@ -75,6 +75,27 @@ export async function waitUntilServing(name: string, child: ChildProcess, port: 
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before serving`);
     if (Date.now() > deadline) throw new Error(`${name} did not answer a 200 on port ${port} within 20 s`);
     await delay(1);
+  }
+}
+
+/** How many of the log's lines carry `"event":"<event>"` (pino's JSON, one object a line). */
+function countEvents(logFile: string, event: string): number {
+  if (!existsSync(logFile)) return 0;
+  const mark = `"event":"${event}"`;
+  return readFileSync(logFile, 'utf8').split('\n').filter((line) => line.includes(mark)).length;
+}
+
+/**
+ * Polls every 10 ms until the daemon's log holds `count` lines of `event`: every `--workers`
+ * worker listening, say, which its first 200 does not show. Throws if it exits or takes 20 s.
+ */
+export async function waitForLogEvents(running: Running, logFile: string, event: string, count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (countEvents(logFile, event) < count) {
+    const { child, name } = running;
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before logging ${event}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not log ${count} × ${event} within 20 s`);
+    await delay(10);
   }
 }
 
