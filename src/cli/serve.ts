@@ -98,7 +98,7 @@ export async function serve(config: Config, log: Logger, secrets: Secrets): Prom
   logWarnings(log, lists);
   // Redis, or under `--workers` the primary process; none when serving alone.
   let daemon: Daemon | undefined;
-  const link = stateLink(config, log, () => void daemon?.resync());
+  const link = await stateLink(config, log, () => void daemon?.resync());
   daemon = new Daemon({ config, lists, log, secrets, ...(link && { link }) });
   // So a worker's death can say how many requests it took with it.
   if (link instanceof ClusterLink) link.watchInflight(() => daemon?.inflight ?? 0);

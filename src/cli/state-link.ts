@@ -11,11 +11,12 @@ import type { Config } from '../config/resolve.js';
 import type { Logger } from '../log/logger.js';
 import { workerLink } from '../state/cluster.js';
 import type { StateLink } from '../state/link.js';
-import { RedisLink } from '../state/redis.js';
 
 /** The link, or undefined for none; `caughtUp` runs each time it comes (back) up. */
-export function stateLink(config: Config, log: Logger, caughtUp: () => void): StateLink | undefined {
+export async function stateLink(config: Config, log: Logger, caughtUp: () => void): Promise<StateLink | undefined> {
   if (config.redis === '') return workerLink();
+  // Loaded only when asked for: the Redis client is half the bundle, and most start without it.
+  const { RedisLink } = await import('../state/redis.js');
   return new RedisLink({
     url: config.redis,
     prefix: config.redisPrefix,

@@ -9,7 +9,6 @@
 
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { SocksClient } from 'socks';
 import { Agent, buildConnector, Client, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { EgressProxy } from '../config/lists.js';
 
@@ -118,6 +117,8 @@ async function openSocks(proxy: EgressProxy, host: string, port: number, timeout
   const raw = await openTcp(proxy, timeoutMs);
   const { auth } = proxy;
   try {
+    // Loaded on first use: most deployments have no SOCKS proxy, and start faster without it.
+    const { SocksClient } = await import('socks');
     const { socket } = await SocksClient.createConnection({
       proxy: { host: proxy.host, port: proxy.port, type: 5, ...(auth && { userId: auth.username, password: auth.password }) },
       command: 'connect',
