@@ -7,7 +7,7 @@
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from '../upstream/undici.js';
 import { errorCode } from '../errors.js';
 
 const IMAGE_MAX_BYTES = 20 * 1024 * 1024;

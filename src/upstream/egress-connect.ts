@@ -9,7 +9,7 @@
 
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Agent, buildConnector, Client, Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, buildConnector, Client, Pool, ProxyAgent, type Dispatcher } from './undici.js';
 import type { EgressProxy } from '../config/lists.js';
 
 export type EgressFailure = 'GP_EGRESS_UNREACHABLE' | 'GP_EGRESS_AUTH' | 'GP_EGRESS_REFUSED' | 'GP_EGRESS_TARGET_UNREACHABLE';

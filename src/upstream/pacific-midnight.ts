@@ -1,20 +1,26 @@
 /** @module When Google's per-day quotas reset: the next midnight in America/Los_Angeles. Pure. */
 
-const FORMAT = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/Los_Angeles',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-});
+let format: Intl.DateTimeFormat | undefined;
+
+/** Made on first use: loading the time zone took about a tenth of the daemon's start-up. */
+function losAngeles(): Intl.DateTimeFormat {
+  format ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Los_Angeles',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return format;
+}
 
 /** The Los Angeles wall-clock reading at `epochMs`, written as if it were UTC. */
 function wallClockAsUtc(epochMs: number): number {
   const parts: Record<string, number> = {};
-  for (const part of FORMAT.formatToParts(epochMs)) parts[part.type] = Number(part.value);
+  for (const part of losAngeles().formatToParts(epochMs)) parts[part.type] = Number(part.value);
   const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
   return Date.UTC(year, month - 1, day, hour, minute, second) + (epochMs % 1000);
 }

@@ -4,7 +4,7 @@
  * followed and undici retries nothing (the dispatcher is the one retry loop).
  */
 
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from './undici.js';
 import type { EgressProxy } from '../config/lists.js';
 import { egressDispatcher, type PoolSettings } from './egress-connect.js';
 
