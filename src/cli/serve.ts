@@ -48,7 +48,7 @@ function reloader(config: Config, daemon: Daemon, log: Logger): (trigger: string
       ...egressIds(lists), users: lists.users.length,
     }, 'reloaded');
     // A reload is the operator saying "I fixed something": disabled keys get probed at once.
-    void daemon.prober.probeAll();
+    void daemon.probeAfterReload();
   };
 }
 

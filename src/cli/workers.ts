@@ -1,8 +1,9 @@
 /**
  * @module The primary process under `--workers N`: forks N workers with node:cluster (each runs
  * the normal serve path on the one shared port), holds the state they share (cluster-hub.ts),
- * forwards SIGHUP to them, drains them on SIGTERM/SIGINT, and restarts one that dies. It serves
- * no request itself.
+ * forwards SIGHUP to them, drains them on SIGTERM/SIGINT, and restarts one that dies. The hub
+ * also picks the lead worker (state file, prober) and gathers views across the workers
+ * (/metrics). It serves no request itself.
  */
 
 import cluster, { type Worker } from 'node:cluster';
@@ -54,6 +55,12 @@ class Primary {
       sessions: { maxChats: config.maxChats, maxChatsPerUser: config.maxChatsPerUser, idleTimeoutMs: config.sessionIdleTimeoutMs },
       newChatId: () => randomBytes(16).toString('base64url'),
       now: Date.now,
+      gather: {
+        // Logged once per worker: a stuck worker would otherwise fill the log at every scrape.
+        onSilent: (workerId, topic) => this.#log.warn({
+          event: 'gather-timeout', worker: workerId, workerPid: this.#live.get(workerId)?.process.pid, topic,
+        }, `worker ${workerId} did not answer a gathering of "${topic}" in time; left out`),
+      },
     });
   }
 
@@ -100,7 +107,7 @@ class Primary {
     // A send to a worker that is going away fails quietly: its 'exit' tells the story.
     this.#hub.join(id, (message) => {
       if (worker.isConnected()) worker.send(message, () => undefined);
-    });
+    }, worker.process.pid);
     worker.on('message', (message: unknown) => this.#hub.receive(id, message));
     worker.on('error', (error: unknown) => {
       this.#log.warn({ event: 'worker-channel-error', worker: id, workerPid: worker.process.pid, err: error }, 'worker channel error');

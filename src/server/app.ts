@@ -15,6 +15,8 @@ import { sendError } from './respond.js';
 import type { Metrics } from './metrics.js';
 import type { ClientRateLimiter } from './rate-limit.js';
 import { findRoute, type Route } from './router.js';
+import type { TrafficHistory } from './traffic.js';
+import type { UsageLedger } from '../upstream/usage-ledger.js';
 
 export interface AppOptions {
   readonly routes: readonly Route[];
@@ -26,6 +28,10 @@ export interface AppOptions {
   readonly bodyBudget: BodyBudget;
   /** Absent when there is no rate limit. */
   readonly rateLimiter?: ClientRateLimiter | undefined;
+  /** The dashboard's last hour of traffic; absent: not kept. */
+  readonly traffic?: TrafficHistory | undefined;
+  /** Counts each request's attempts and tokens per key and model (usage-ledger.ts); absent: not counted. */
+  readonly usage?: Pick<UsageLedger, 'record'> | undefined;
 }
 
 export class App {
@@ -101,6 +107,8 @@ export class App {
     // A path no route matched has no protocol (its error only borrowed Gemini's shape).
     this.#options.metrics.record(ctx.route === 'none' ? 'none' : ctx.protocol, ctx.route, status, ms / 1000, ctx.attempts);
     if (ctx.truncated) this.#options.metrics.recordTruncated(ctx.protocol);
+    this.#options.traffic?.record(ctx, status, ms, !ctx.res.writableFinished);
+    this.#options.usage?.record(ctx.model, ctx.attempts, ctx.usage);
     this.#options.log.info(
       {
         reqId: ctx.id,

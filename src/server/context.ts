@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { UsageMetadata } from '../protocols/gemini/types.js';
 import type { AttemptTrail } from '../upstream/dispatch.js';
 import type { BodyHold } from './body-budget.js';
 
@@ -41,6 +42,8 @@ export interface RequestContext {
   /** This request's share of the body budget (set by the app; none in tools that have none). */
   bodyHold: BodyHold | undefined;
   readonly attempts: AttemptTrail[];
+  /** What Google counted for the answer (`usageMetadata`), set by the route that read it. */
+  usage: UsageMetadata | undefined;
 }
 
 function splitUrl(url: string): { pathname: string; search: URLSearchParams } {
@@ -89,6 +92,7 @@ export function createContext(
     bytesIn: 0,
     bodyHold: undefined,
     attempts: [],
+    usage: undefined,
   };
   return { ctx, onClose };
 }

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lists } from '../config/lists.js';
@@ -16,8 +16,9 @@ import type { Secrets } from '../log/secrets.js';
 import { Dispatcher } from '../upstream/dispatch.js';
 import { UpstreamPools } from '../upstream/pool.js';
 import { RecoveryProber } from '../upstream/prober.js';
-import { Rotator, type StateChange } from '../upstream/rotator.js';
-import { StateFile } from '../upstream/state-file.js';
+import { Rotator } from '../upstream/rotator.js';
+import { StateFile, USAGE_SAVE_MS } from '../upstream/state-file.js';
+import { registerUsage, USAGE_TOPIC, UsageLedger } from '../upstream/usage-ledger.js';
 import { MemoryAffinity } from '../state/affinity.js';
 import { UploadSessions } from '../state/uploads.js';
 import { App } from './app.js';
@@ -39,7 +40,12 @@ import { InteractionLog } from '../log/interactions.js';
 import { MemorySessionStore } from '../state/memory-sessions.js';
 import type { StateLink } from '../state/link.js';
 import { MemoryLink } from '../state/memory.js';
+import { Gatherer } from '../state/gather.js';
+import { LeadChores, watchRemote } from '../state/lead.js';
+import { workerGroup } from '../state/cluster.js';
+import { configSecrets, httpServer, logChange } from './daemon-parts.js';
 import { StateSync } from './state-sync.js';
+import { mergeTraffic, TRAFFIC_TOPIC, TrafficHistory } from './traffic.js';
 
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
@@ -61,20 +67,6 @@ export interface DaemonOptions {
   readonly link?: StateLink;
 }
 
-/** Secrets the configuration holds besides the keys: Redis's password. */
-function configSecrets(config: Config): string[] {
-  if (config.redis === '') return [];
-  const url = new URL(config.redis);
-  return [url.password, decodeURIComponent(url.password)].filter((secret) => secret.length >= 4);
-}
-
-function logChange(log: Logger, change: StateChange): void {
-  const { type, ...fields } = change;
-  const until = 'untilMs' in fields ? { untilMs: undefined, until: new Date(fields.untilMs).toISOString() } : {};
-  const level = type === 'key-disabled' || type === 'relay-unhealthy' || type === 'egress-unhealthy' ? 'warn' : 'info';
-  log[level]({ event: type, ...fields, ...until }, type.replace('-', ' '));
-}
-
 export class Daemon {
   readonly rotator: Rotator;
   readonly prober: RecoveryProber;
@@ -93,6 +85,14 @@ export class Daemon {
   readonly #interactions: InteractionLog;
   readonly #link: StateLink;
   readonly #sync: StateSync;
+  /** One view across `--workers` (src/state/gather.ts): /metrics sums every worker's counts. */
+  readonly #gatherer: Gatherer;
+  /** Whether this process writes the state file and probes (under `--workers`, one worker does). */
+  readonly #lead: LeadChores;
+  /** The dashboard's last hour of requests (this process's). */
+  readonly #traffic = new TrafficHistory();
+  /** Requests and tokens per key and model, by hour and Pacific day (shown in /status). */
+  readonly #usage: UsageLedger;
 
   constructor(options: DaemonOptions) {
     const { config, lists, log } = options;
@@ -106,7 +106,10 @@ export class Daemon {
       { maxChats: config.maxChats, maxChatsPerUser: config.maxChatsPerUser, idleTimeoutMs: config.sessionIdleTimeoutMs },
       () => randomBytes(16).toString('base64url'),
     ), now());
-    this.#sync = new StateSync(this.#link, now);
+    // Changes replayed while the daemon is built come before the lead exists: its first save covers them.
+    this.#sync = new StateSync(watchRemote(this.#link, (change) => this.#lead?.remote(change)), now);
+    // Under --workers (with --redis too) this worker's part in the group; undefined serving alone.
+    this.#gatherer = new Gatherer(workerGroup());
     this.#sessions = new ChatSessions(lists.users, config.userRate, this.#link);
     this.#interactions = new InteractionLog({ log, file: config.interactionLog, now, scrub: this.#scrub });
     const secrets = (): ReadonlySet<string> => this.#secrets.values();
@@ -115,17 +118,19 @@ export class Daemon {
       onChange: (change) => {
         logChange(log, change);
         this.#sync.rotatorChanged(change);
-        if (change.type.startsWith('key-')) this.#stateFile?.scheduleSave();
+        if (change.type.startsWith('key-')) this.#lead.save();
         if (change.type === 'key-disabled' && change.manual !== true) this.prober.confirm(change.keyId);
       },
     }, lists.egress);
     this.#affinity = new MemoryAffinity(now, (change) => {
-      this.#stateFile?.scheduleSave();
+      this.#lead.save();
       this.#sync.affinityChanged(change);
     });
     this.#uploads = new UploadSessions(now, undefined, this.#sync.uploadOpened);
-    this.#sync.attach({ rotator: this.rotator, affinity: this.#affinity, uploads: this.#uploads });
-    this.#stateFile = config.stateFile === '' ? undefined : new StateFile(config.stateFile, { rotator: this.rotator, affinity: this.#affinity }, log, now);
+    this.#usage = this.#usageLedger(options, now);
+    this.#sync.attach({ rotator: this.rotator, affinity: this.#affinity, uploads: this.#uploads, usage: this.#usage });
+    this.#stateFile = config.stateFile === '' ? undefined
+      : new StateFile(config.stateFile, { rotator: this.rotator, affinity: this.#affinity, usage: this.#usage.book }, log, now);
     this.#stateFile?.load();
     this.#pools = new UpstreamPools(config);
     const dispatcher = new Dispatcher(
@@ -139,27 +144,40 @@ export class Daemon {
       config,
     );
     this.prober = new RecoveryProber({ rotator: this.rotator, pools: this.#pools, secrets, now });
+    this.#lead = new LeadChores(workerGroup(), { stateFile: this.#stateFile, prober: this.prober, probeIntervalMs: config.probeIntervalMs, log });
     const metrics = new Metrics();
+    metrics.shareThrough(this.#gatherer, () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }));
     const auth = new ClientAuth(config.proxyKeys);
     this.#app = new App({
-      routes: this.#routes(dispatcher, metrics, auth, now), auth, log, now, metrics,
+      routes: this.#routes(dispatcher, metrics, auth, now),
+      auth, log, now, metrics, traffic: this.#traffic, usage: this.#usage,
       bodyBudget: new BodyBudget(config.maxInflightBodyBytes),
       rateLimiter: config.rateLimit && new ClientRateLimiter(config.rateLimit),
     });
     this.#live = this.#liveGateway(auth, metrics, now, options.random ?? Math.random);
-    this.#server = createServer(
-      {
-        // Slow or oversized clients cannot hold the proxy (reference B.3).
-        headersTimeout: 30_000,
-        requestTimeout: 120_000,
-        keepAliveTimeout: 5_000,
-        connectionsCheckingInterval: 5_000,
-        maxHeaderSize: 16 * 1024,
-      },
-      this.#app.listener,
-    );
-    this.#server.maxHeadersCount = 100;
+    this.#server = httpServer(this.#app.listener);
     this.#server.on('upgrade', this.#live.listener);
+  }
+
+  /**
+   * Requests and tokens per key and model; with the traffic history, the counts every worker
+   * gives the others when asked (src/state/gather.ts).
+   */
+  #usageLedger(options: DaemonOptions, now: () => number): UsageLedger {
+    const usage = new UsageLedger({
+      now,
+      gather: () => this.#gatherer.gather(USAGE_TOPIC),
+      // Batches go out only when there are others to hear them (`--workers`, `--redis`).
+      publish: options.link && ((change) => this.#link.publish(change)),
+      // Early remote changes may come before the lead is known: nothing to save yet then.
+      changed: () => {
+        if (this.#lead?.lead === true) this.#stateFile?.scheduleSave(USAGE_SAVE_MS);
+      },
+    });
+    registerUsage(this.rotator, usage);
+    this.#gatherer.provide(USAGE_TOPIC, () => usage.ownCounters());
+    this.#gatherer.provide(TRAFFIC_TOPIC, () => this.#traffic.snapshot(now()));
+    return usage;
   }
 
   /** The Live API over WebSocket: its own dialer (no undici pool), the same rotator and keys. */
@@ -190,6 +208,7 @@ export class Daemon {
       config, rotator: this.rotator, prober: this.prober, auth, metrics, now, affinity: this.#affinity, uploads: this.#uploads,
       load: () => ({ inflight: this.#app.inflight, streamsOpen: this.#app.streamsOpen }),
       stateHealth: () => this.#link.health(),
+      traffic: async () => mergeTraffic(await this.#gatherer.gather(TRAFFIC_TOPIC)),
       pipeline: {
         dispatcher, maxBodyBytes: config.maxBodyBytes, imageFetcher: this.#imageFetcher, scrub: this.#scrub,
         keepaliveMs: config.keepaliveIntervalMs,
@@ -223,7 +242,7 @@ export class Daemon {
         resolve();
       });
     });
-    this.prober.start(this.#config.probeIntervalMs);
+    this.#lead.listening();
     return this.#server.address() as AddressInfo;
   }
 
@@ -238,6 +257,11 @@ export class Daemon {
   /** Catches up with the changes other processes made (the state link came back). */
   resync(): Promise<void> {
     return this.#sync.resync(this.#log);
+  }
+
+  /** Probes every key an answer disabled, after a reload; under `--workers` only the lead does. */
+  probeAfterReload(): Promise<void> {
+    return this.#lead.lead ? this.prober.probeAll() : Promise.resolve();
   }
 
   /** Requests in flight now. */
@@ -255,7 +279,7 @@ export class Daemon {
    * left. Resolves once the server is closed.
    */
   async shutdown(drainMs: number): Promise<void> {
-    this.prober.stop();
+    this.#lead.stop();
     this.#app.startClosing();
     this.#live.startClosing();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -275,6 +299,7 @@ export class Daemon {
     await closed;
     await this.#pools.destroy();
     await this.#imageFetcher?.close();
+    this.#usage.flush();
     await this.#stateFile?.flush();
     await this.#link.close();
     await this.#interactions.close();

@@ -4,13 +4,15 @@
  * An `alt=sse` stream whose last event has no `finishReason` (cut short, or ended by an error
  * frame) is cut rather than ended, so the client's SDK sees an error instead of a short answer
  * (wire-formats §1.8.2); only that last event is searched, once, at the end. A JSON-array stream
- * is judged alike, by its end. With
+ * is judged alike, by its end; the usage Google counted is read from the same end (usage-tail.ts),
+ * never by parsing the answer. With
  * `--gemini-keep-alive` a silent `alt=sse` stream gets SSE comments between events; never
  * otherwise, since the legacy `@google/generative-ai` SDK stalls on them (wire-formats §1.8.3).
  */
 
 import type { ServerResponse } from 'node:http';
 import { LastEvent } from '../protocols/gemini/stream-end.js';
+import { UsageTail } from '../upstream/usage-tail.js';
 import type { RequestContext } from './context.js';
 import { ErrorFrameGuard } from './error-frames.js';
 import { KeepAlive } from './keep-alive.js';
@@ -55,6 +57,7 @@ export function cutResponse(res: ServerResponse): void {
 export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>, options: GeminiStreamOptions): Promise<void> {
   const guard = new ErrorFrameGuard(options.scrub);
   const last = new LastEvent();
+  const usage = new UsageTail();
   const boundary = new EventBoundary();
   const keepAlive = new KeepAlive(ctx.res, () => KEEP_ALIVE, options.keepaliveMs, () => boundary.here);
   const write = async (out: Buffer | undefined): Promise<void> => {
@@ -66,6 +69,7 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
   try {
     for await (const chunk of body) {
       last.push(chunk);
+      usage.push(chunk);
       await write(guard.push(chunk));
     }
     await write(guard.end());
@@ -73,6 +77,8 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
     return broken(ctx, error);
   } finally {
     keepAlive.stop();
+    // A stream cut short still cost what its last whole usage says.
+    ctx.usage = usage.read();
   }
   endOrCut(ctx, last);
 }
@@ -94,9 +100,11 @@ function endOrCut(ctx: RequestContext, last: LastEvent): void {
  */
 export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Buffer>, guard: ErrorFrameGuard): Promise<void> {
   const last = new LastEvent('json-array');
+  const usage = new UsageTail();
   try {
     for await (const chunk of body) {
       last.push(chunk);
+      usage.push(chunk);
       const out = guard.push(chunk);
       if (out !== undefined) await writeChunk(ctx.res, out, ctx.signal);
     }
@@ -104,17 +112,27 @@ export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Bu
     if (rest !== undefined) await writeChunk(ctx.res, rest, ctx.signal);
   } catch (error) {
     return broken(ctx, error);
+  } finally {
+    ctx.usage = usage.read();
   }
   endOrCut(ctx, last);
 }
 
-/** Relays a non-streamed answer as it comes, then ends it; cut if the upstream breaks. */
+/**
+ * Relays a non-streamed answer as it comes, then ends it; cut if the upstream breaks. A model's
+ * answer (generateContent) ends with its usage; other calls' answers (files, lists) are not read.
+ */
 export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer>): Promise<void> {
+  const usage = ctx.model === '' ? undefined : new UsageTail();
   try {
-    for await (const chunk of body) await writeChunk(ctx.res, chunk, ctx.signal);
+    for await (const chunk of body) {
+      usage?.push(chunk);
+      await writeChunk(ctx.res, chunk, ctx.signal);
+    }
   } catch (error) {
     return broken(ctx, error);
   }
+  ctx.usage = usage?.read();
   ctx.res.end();
 }
 

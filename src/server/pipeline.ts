@@ -19,6 +19,7 @@ import { parseJsonObject, type Json } from '../protocols/shared/read.js';
 import type { StreamTranslation } from '../protocols/shared/stream.js';
 import type { UpstreamRequest } from '../upstream/attempt.js';
 import type { Dispatcher, JsonResult, UpstreamAnswer } from '../upstream/dispatch.js';
+import { addUsage } from '../upstream/usage-tail.js';
 import { heldBody, sayingAnswer, sseStartHold } from './answer-checks.js';
 import { holdMore, readBody } from './body.js';
 import type { RequestContext } from './context.js';
@@ -132,12 +133,14 @@ type Stream = { readonly kind: 'stream'; readonly body: AsyncIterable<Buffer> };
  * A generateContent answer must also say something, whichever route asked: an empty one fails
  * the attempt (the policy's `empty-answer` row) and the next key is tried.
  */
-export function callJson(
+export async function callJson(
   ctx: RequestContext, deps: PipelineDeps, call: ModelCall, shape: (value: unknown) => boolean,
 ): Promise<JsonResult | UpstreamAnswer> {
   const expect = call.verb === 'generateContent' ? sayingAnswer(shape) : shape;
   const request = { ...upstreamRequest(ctx, call), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
-  return deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  if (result.kind === 'json') ctx.usage = addUsage(ctx.usage, result.value);
+  return result;
 }
 
 /**

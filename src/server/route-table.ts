@@ -23,7 +23,7 @@ import { opsRoutes } from './routes/ops.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session.js';
 import { simpleRoutes } from './routes/simple.js';
 import { uploadRoute } from './routes/uploads.js';
-import { uiRoutes } from './ui/routes.js';
+import { uiRoutes, type UiDeps } from './ui/routes.js';
 
 export interface RouteTableParts {
   readonly config: Config;
@@ -37,6 +37,8 @@ export interface RouteTableParts {
   readonly metrics: Metrics;
   readonly load: () => { inflight: number; streamsOpen: number };
   readonly stateHealth: () => LinkHealth;
+  /** The dashboard's last hour of traffic (every worker's under `--workers`). */
+  readonly traffic: UiDeps['traffic'];
   readonly pipeline: PipelineDeps;
   readonly catalog: ModelCatalog;
   readonly resolveModel: ModelResolver;
@@ -49,7 +51,7 @@ export function routeTable(parts: RouteTableParts): Route[] {
   const served = (name: Config['protocols'][number]): boolean => config.protocols.includes(name);
   const { rotator, prober, auth, stateHealth } = parts;
   const routes = opsRoutes({ rotator, metrics: parts.metrics, now, load: parts.load, stateHealth });
-  routes.push(...uiRoutes({ rotator, prober, auth, stateHealth, now }));
+  routes.push(...uiRoutes({ rotator, prober, auth, stateHealth, now, traffic: parts.traffic }));
   const translated = { ...pipeline, catalog: parts.catalog, aliases: config.modelAliases, resolveModel, now, searchSources: config.searchSources };
   // Anthropic's first: `/v1/messages` would be taken for Gemini's, and `/v1/models` carrying
   // `anthropic-version` is Anthropic's. Then OpenAI's: other `/v1/models` requests are OpenAI's.

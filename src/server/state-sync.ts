@@ -1,6 +1,7 @@
 /**
  * @module This process's part in the shared state: what the rotator, the affinity map and the
- * upload sessions learn is published through the state link, and what other processes learned
+ * upload sessions learn is published through the state link (usage counts go out in batches,
+ * from the usage ledger itself), and what other processes learned
  * is applied here, quietly. On start (and whenever the link comes back) the link's snapshot
  * brings this process up to date. Never on a request's path: publishing does not wait.
  */
@@ -11,11 +12,14 @@ import type { SharedChange, StateLink } from '../state/link.js';
 import type { UploadSession, UploadSessions } from '../state/uploads.js';
 import type { Rotator, StateChange } from '../upstream/rotator.js';
 import { applyShared, toShared } from '../upstream/shared-changes.js';
+import type { UsageLedger } from '../upstream/usage-ledger.js';
 
 export interface SyncedParts {
   readonly rotator: Rotator;
   readonly affinity: ResourceAffinity & { applyRemote(change: AffinityChange): void };
   readonly uploads: UploadSessions;
+  /** Usage counts: other processes' batches are added, a snapshot's totals merged. */
+  readonly usage?: UsageLedger;
 }
 
 export class StateSync {
@@ -66,6 +70,7 @@ export class StateSync {
     switch (change.type) {
       case 'resource': return parts.affinity.applyRemote({ resource: change.name, keyId: change.keyId, untilMs: change.untilMs });
       case 'resource-forgotten': return parts.affinity.applyRemote({ resource: change.name, forgotten: true });
+      case 'usage': return parts.usage?.apply(change);
       case 'upload':
         if (change.untilMs > this.#now()) parts.uploads.adopt(change.id, { keyId: change.keyId, upstreamPath: change.upstreamPath }, change.untilMs);
         return;

@@ -42,6 +42,8 @@ class Relay {
     for (const item of items) {
       if (item.kind === 'response') {
         text += this.#translation.push(item.value);
+        // Each event's usage runs up to the answer's; the last one seen is what it cost.
+        if (item.value.usageMetadata !== undefined) this.#ctx.usage = item.value.usageMetadata;
         continue;
       }
       // Google's message (and anything else it sent) may echo a key, like an error body's.

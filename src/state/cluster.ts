@@ -4,7 +4,9 @@
  * sessions) is asked of the primary, which holds it (cluster-hub.ts). The channel is the IPC
  * channel node:cluster opens, behind a small interface so tests use an in-memory pair. A request
  * the primary does not answer in time, or while it is gone, rejects with GP_STATE_UNAVAILABLE:
- * nothing ever waits forever, and a limit that cannot be checked is not lifted.
+ * nothing ever waits forever, and a limit that cannot be checked is not lifted. The link is also
+ * the worker's part in the group: it answers the primary's gatherings with its providers' values,
+ * and hears whether it is the lead.
  */
 
 import cluster from 'node:cluster';
@@ -12,6 +14,7 @@ import { ProxyError } from '../errors.js';
 import {
   isStateMessage, STATE_TAG, type PrimaryMessage, type StateReplies, type StateRequest, type WorkerMessage,
 } from './cluster-hub.js';
+import { unrefTimer, type Timer } from './hub-gather.js';
 import type { LinkHealth, SharedChange, StateLink, WindowRate } from './link.js';
 import type { SessionStore } from './sessions.js';
 
@@ -29,7 +32,7 @@ export interface ClusterLinkOptions {
   readonly requestTimeoutMs?: number;
   readonly now?: () => number;
   /** Calls `fire` after `ms` unless the returned cancel is called first (tests fire it themselves). */
-  readonly timer?: (ms: number, fire: () => void) => () => void;
+  readonly timer?: Timer;
 }
 
 /** Long enough for a busy primary, short enough that a client is answered while it still waits. */
@@ -43,23 +46,35 @@ interface Pending {
   readonly cancel: () => void;
 }
 
-function unrefTimer(ms: number, fire: () => void): () => void {
-  const handle = setTimeout(fire, ms);
-  handle.unref();
-  return () => clearTimeout(handle);
-}
-
 function unavailable(why: string): ProxyError {
   return new ProxyError('GP_STATE_UNAVAILABLE', `the shared state is unavailable: ${why}`);
 }
 
-export class ClusterLink implements StateLink {
+/**
+ * A worker's part in the group under `--workers`, whatever its state link (with `--redis` too):
+ * one view across the live workers (gather.ts), and one worker, the lead, doing what one process
+ * must do alone (lead.ts).
+ */
+export interface WorkerGroup {
+  /** Registers this worker's value for `topic` (JSON-safe), which the primary asks for when any worker gathers it. */
+  provide(topic: string, provider: () => unknown): void;
+  /** Every live worker's value for `topic`, this one's included; a worker that does not answer in time is left out. */
+  gather(topic: string): Promise<readonly unknown[]>;
+  /** Calls `become` once the primary makes this worker the lead (at once if it is already). */
+  onLead(become: () => void): void;
+}
+
+export class ClusterLink implements StateLink, WorkerGroup {
   readonly sessions: SessionStore;
   readonly #channel: IpcChannel;
   readonly #timeoutMs: number;
   readonly #now: () => number;
-  readonly #timer: (ms: number, fire: () => void) => () => void;
+  readonly #timer: Timer;
   readonly #pending = new Map<number, Pending>();
+  readonly #providers = new Map<string, () => unknown>();
+  #become: (() => void) | undefined;
+  #isLead = false;
+  #leadPid: number | undefined;
   #nextId = 1;
   #apply: ((change: SharedChange) => void) | undefined;
   #early: SharedChange[] = [];
@@ -77,6 +92,8 @@ export class ClusterLink implements StateLink {
     this.#sinceMs = this.#now();
     channel.onMessage((message) => this.#receive(message));
     channel.onClose(() => this.#lose('the primary process is gone'));
+    // Listening now: the primary may tell this worker its role.
+    channel.send({ gp: STATE_TAG, t: 'hello' });
     this.sessions = {
       open: (settings, nowMs) => this.#request({ op: 'open', settings, nowMs }),
       get: async (chatId, nowMs) => (await this.#request({ op: 'get', chatId, nowMs })) ?? undefined,
@@ -109,7 +126,23 @@ export class ClusterLink implements StateLink {
   }
 
   health(): LinkHealth {
-    return { kind: 'cluster', connected: this.#connected, sinceMs: this.#sinceMs };
+    return { kind: 'cluster', connected: this.#connected, sinceMs: this.#sinceMs, ...(this.#leadPid !== undefined && { leadPid: this.#leadPid }) };
+  }
+
+  provide(topic: string, provider: () => unknown): void {
+    const known = this.#providers.has(topic);
+    this.#providers.set(topic, provider);
+    if (!known && this.#channelOpen) this.#channel.send({ gp: STATE_TAG, t: 'provide', topic });
+  }
+
+  /** Rejects with GP_STATE_UNAVAILABLE when the primary cannot be asked. */
+  gather(topic: string): Promise<readonly unknown[]> {
+    return this.#request({ op: 'gather', topic });
+  }
+
+  onLead(become: () => void): void {
+    this.#become = become;
+    if (this.#isLead) become();
   }
 
   /**
@@ -159,11 +192,33 @@ export class ClusterLink implements StateLink {
     const body = message as unknown as PrimaryMessage;
     if (body.t === 'change') this.#deliver(body.change);
     else if (body.t === 'reply') this.#settle(body);
+    else if (body.t === 'lead') this.#learnLead(body);
+    else if (body.t === 'collect') void this.#collect(body.id, body.topic);
   }
 
   #deliver(change: SharedChange): void {
     if (this.#apply !== undefined) this.#apply(change);
     else if (this.#early.length < MAX_EARLY_CHANGES) this.#early.push(change);
+  }
+
+  /** A lead stays the lead while it lives: the primary only picks another when it is gone. */
+  #learnLead(message: Extract<PrimaryMessage, { t: 'lead' }>): void {
+    this.#leadPid = message.pid ?? undefined;
+    if (!message.self || this.#isLead) return;
+    this.#isLead = true;
+    this.#become?.();
+  }
+
+  /** Answers a gathering with this worker's value; nothing when it has no provider or the provider fails. */
+  async #collect(id: number, topic: string): Promise<void> {
+    const provider = this.#providers.get(topic);
+    let value: unknown;
+    try {
+      value = provider === undefined ? undefined : await provider();
+    } catch {
+      value = undefined;
+    }
+    if (this.#channelOpen) this.#channel.send({ gp: STATE_TAG, t: 'collected', id, ...(value !== undefined && { value }) });
   }
 
   #settle(reply: Extract<PrimaryMessage, { t: 'reply' }>): void {
@@ -225,7 +280,20 @@ export function onDrainRequest(drain: (signal: string, now: boolean) => void): v
   });
 }
 
+/** This process's link to the primary, once made: one per worker, so the primary hears one hello. */
+let processLink: ClusterLink | undefined;
+
 /** In a `--workers` worker, its link to the primary; undefined in a process serving alone. */
 export function workerLink(options: ClusterLinkOptions = {}): ClusterLink | undefined {
-  return cluster.isWorker ? new ClusterLink(processChannel(), options) : undefined;
+  if (!cluster.isWorker) return undefined;
+  processLink ??= new ClusterLink(processChannel(), options);
+  return processLink;
+}
+
+/**
+ * In a `--workers` worker, its part in the group (the link to the primary, made here when the
+ * state link is Redis); undefined in a process serving alone.
+ */
+export function workerGroup(): WorkerGroup | undefined {
+  return workerLink();
 }

@@ -6,6 +6,7 @@
  * message rate, a chat's history) is asked of the link and awaited. Keys appear only by id.
  */
 
+import type { UsageDoc } from '../upstream/usage.js';
 import type { SessionStore } from './sessions.js';
 
 /** A change one process made that every other applies to its local copy. JSON-safe. */
@@ -30,7 +31,9 @@ export type SharedChange =
   | { readonly type: 'resource'; readonly name: string; readonly keyId: string; readonly untilMs: number }
   | { readonly type: 'resource-forgotten'; readonly name: string }
   /** An upload in progress: its id in the client's upload URL, the key and Google's path. */
-  | { readonly type: 'upload'; readonly id: string; readonly keyId: string; readonly upstreamPath: string; readonly untilMs: number };
+  | { readonly type: 'upload'; readonly id: string; readonly keyId: string; readonly upstreamPath: string; readonly untilMs: number }
+  /** Usage counts (src/upstream/usage.ts): a process's batch of new counts, or (`whole`) a snapshot's totals. */
+  | { readonly type: 'usage'; readonly counts: UsageDoc; readonly whole: boolean };
 
 /** A message-rate limit: at most `requests` in any window of `perMs`. */
 export interface WindowRate {
@@ -44,6 +47,8 @@ export interface LinkHealth {
   readonly connected: boolean;
   /** Epoch ms of the last change of `connected`. */
   readonly sinceMs: number;
+  /** `--workers`: the pid of the worker that writes `--state-file` and runs the recovery prober. */
+  readonly leadPid?: number;
 }
 
 export interface StateLink {

@@ -7,8 +7,12 @@
  */
 
 import { isObject } from '../protocols/shared/json.js';
+import { DAYS_KEPT, HOURS_KEPT, parseUsageDoc, type CountsDoc, type UsageDoc } from '../upstream/usage.js';
 import type { SharedChange } from './link.js';
 import type { RedisKeys } from './redis-keys.js';
+
+/** A change kept as one state entry: every change but usage counts, which add up (see usageIncrements). */
+export type EntryChange = Exclude<SharedChange, { type: 'usage' }>;
 
 /** The one write a change makes: a value (with its time to live, or none) or a removal. */
 export type StateWrite =
@@ -16,7 +20,7 @@ export type StateWrite =
   | { readonly op: 'del'; readonly key: string };
 
 /** The write that keeps `change` for processes that start or reconnect later. */
-export function stateWrite(keys: RedisKeys, change: SharedChange, nowMs: number): StateWrite {
+export function stateWrite(keys: RedisKeys, change: EntryChange, nowMs: number): StateWrite {
   switch (change.type) {
     case 'key-cooling':
       return until(keys.cooling(change.keyId, change.scope), change, change.untilMs, nowMs);
@@ -84,7 +88,7 @@ export function parseJson(text: string): unknown {
   }
 }
 
-type Field = 'string' | 'number' | 'string?' | 'path';
+type Field = 'string' | 'number' | 'string?' | 'path' | 'boolean' | 'usage';
 
 /** Each change's fields and what they hold; the compiler checks every type lists all its fields. */
 const SHAPES = {
@@ -97,6 +101,7 @@ const SHAPES = {
   resource: { name: 'string', keyId: 'string', untilMs: 'number' },
   'resource-forgotten': { name: 'string' },
   upload: { id: 'string', keyId: 'string', upstreamPath: 'string', untilMs: 'number' },
+  usage: { counts: 'usage', whole: 'boolean' },
 } as const satisfies { readonly [T in SharedChange['type']]: { readonly [K in Exclude<keyof Extract<SharedChange, { type: T }>, 'type'>]-?: Field } };
 
 function fits(value: unknown, field: Field): boolean {
@@ -109,6 +114,10 @@ function fits(value: unknown, field: Field): boolean {
       return typeof value === 'number' && Number.isFinite(value);
     case 'path':
       return value === 'relay' || value === 'egress';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'usage':
+      return parseUsageDoc(value) !== undefined;
   }
 }
 
@@ -126,13 +135,99 @@ export function parseChange(value: unknown): SharedChange | undefined {
   return change as SharedChange;
 }
 
-function forever(key: string, change: SharedChange): StateWrite {
+function forever(key: string, change: EntryChange): StateWrite {
   return { op: 'set', key, value: JSON.stringify(change), ttlMs: undefined };
 }
 
 /** A value that lives until `untilMs`, or a removal when that is already past. */
-function until(key: string, change: SharedChange, untilMs: number, nowMs: number): StateWrite {
+function until(key: string, change: EntryChange, untilMs: number, nowMs: number): StateWrite {
   const ttlMs = Math.ceil(untilMs - nowMs);
   if (ttlMs <= 0) return { op: 'del', key };
   return { op: 'set', key, value: JSON.stringify(change), ttlMs };
+}
+
+const HOUR_MS = 3_600_000;
+/** The counts' slots in a usage hash field, in CountsDoc's order; a failure's slot is `f:` and its verdict. */
+const SLOTS = ['r', 'p', 'c', 't', 'k'] as const;
+
+/** One usage hash's increments: HINCRBY each `field` by the count after it, then the time to live. */
+export interface UsageIncrements {
+  readonly key: string;
+  readonly ttlMs: number;
+  /** field, count, field, count, … (counts as decimal strings). */
+  readonly increments: readonly string[];
+}
+
+/** A usage hash's field: `key-id model slot`, each part percent-encoded (no space inside a part). */
+function usageField(keyId: string, model: string, slot: string): string {
+  return `${encodeURIComponent(keyId)} ${encodeURIComponent(model)} ${slot}`;
+}
+
+/**
+ * The hashes a batch of usage counts adds to: one per hour and per Pacific day, each kept a little
+ * longer than the usage book keeps its hours and days (a day's: about two days), so Redis
+ * forgets them for us. Zero counts are left out.
+ */
+export function usageIncrements(keys: RedisKeys, counts: UsageDoc, nowMs: number): UsageIncrements[] {
+  const writes: UsageIncrements[] = [];
+  const add = (key: string, untilMs: number, cells: UsageDoc['hours'][string]): void => {
+    const ttlMs = Math.ceil(untilMs - nowMs);
+    const increments: string[] = [];
+    for (const [keyId, models] of Object.entries(cells)) {
+      for (const [model, row] of Object.entries(models)) {
+        SLOTS.forEach((slot, index) => {
+          const by = row[index] as number;
+          if (by > 0) increments.push(usageField(keyId, model, slot), String(by));
+        });
+        for (const [verdict, by] of Object.entries(row[SLOTS.length] ?? {})) {
+          if (by > 0) increments.push(usageField(keyId, model, `f:${encodeURIComponent(verdict)}`), String(by));
+        }
+      }
+    }
+    if (ttlMs > 0 && increments.length > 0) writes.push({ key, ttlMs, increments });
+  };
+  for (const [at, cells] of Object.entries(counts.hours)) add(keys.usageHour(Number(at)), Number(at) + (HOURS_KEPT + 1) * HOUR_MS, cells);
+  for (const [at, cells] of Object.entries(counts.days)) add(keys.usageDay(Number(at)), Number(at) + (DAYS_KEPT - 1) * 25 * HOUR_MS + HOUR_MS, cells);
+  return writes;
+}
+
+type MutableRow = [number, number, number, number, number, Record<string, number>?];
+
+function decode(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The usage counts the hashes hold (each hash's name and its fields and values, as HGETALL gave
+ * them), as totals. Fields not of this shape, or not whole counts, are left out.
+ */
+export function usageFromHashes(keys: RedisKeys, hashes: readonly { key: string; fields: Iterable<[string, string]> }[]): UsageDoc {
+  const doc = { hours: nullRecord<Record<string, Record<string, MutableRow>>>(), days: nullRecord<Record<string, Record<string, MutableRow>>>() };
+  for (const { key, fields } of hashes) {
+    const bucket = keys.usageBucket(key);
+    if (bucket === undefined) continue;
+    const cells = (doc[bucket.kind][bucket.at] ??= nullRecord());
+    for (const [field, text] of fields) {
+      const [keyPart = '', modelPart = '', slot = '', extra] = field.split(' ');
+      const keyId = decode(keyPart);
+      const model = decode(modelPart);
+      const by = Number(text);
+      if (extra !== undefined || keyId === undefined || model === undefined || !Number.isSafeInteger(by) || by < 0) continue;
+      const row = ((cells[keyId] ??= nullRecord())[model] ??= [0, 0, 0, 0, 0]);
+      const index = SLOTS.indexOf(slot as typeof SLOTS[number]);
+      if (index !== -1) row[index] = by;
+      const verdict = slot.startsWith('f:') ? decode(slot.slice(2)) : undefined;
+      if (verdict !== undefined) (row[SLOTS.length] ??= nullRecord())[verdict] = by;
+    }
+  }
+  return doc as { hours: Record<string, Record<string, Record<string, CountsDoc>>>; days: Record<string, Record<string, Record<string, CountsDoc>>> };
+}
+
+/** An object for names from outside (key ids, models): `__proto__` is a name like any. */
+function nullRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }

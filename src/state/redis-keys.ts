@@ -9,6 +9,8 @@ export const DEFAULT_PREFIX = 'gemini-proxy:';
 
 /** The state entries `snapshot()` rebuilds from all live under this part of the name. */
 const STATE = 'state:';
+/** Usage hashes live outside the state entries (they are hashes, read by HGETALL, not GET). */
+const USAGE = 'usage:';
 
 export class RedisKeys {
   readonly prefix: string;
@@ -49,6 +51,28 @@ export class RedisKeys {
 
   upload(id: string): string {
     return this.#state('upload', id);
+  }
+
+  /** A hash of the usage counts of the clock hour that starts at `startMs` (see redis-changes.ts). */
+  usageHour(startMs: number): string {
+    return `${this.prefix}${USAGE}hour:${startMs}`;
+  }
+
+  /** A hash of the usage counts of the Pacific day that ends at `endMs`. */
+  usageDay(endMs: number): string {
+    return `${this.prefix}${USAGE}day:${endMs}`;
+  }
+
+  /** A SCAN MATCH pattern for every usage hash of this prefix. */
+  get usagePattern(): string {
+    return `${escapeGlob(this.prefix + USAGE)}*`;
+  }
+
+  /** Where a usage hash is kept: its hour's start or its day's end, or undefined for another key. */
+  usageBucket(key: string): { kind: 'hours' | 'days'; at: string } | undefined {
+    const match = /^(hour|day):(\d{1,16})$/.exec(key.startsWith(this.prefix + USAGE) ? key.slice(this.prefix.length + USAGE.length) : '');
+    if (match === null) return undefined;
+    return { kind: match[1] === 'hour' ? 'hours' : 'days', at: match[2] ?? '' };
   }
 
   /** A sorted set of the user's message times, for the exact message rate. */

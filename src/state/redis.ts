@@ -15,10 +15,13 @@ import { randomBytes } from 'node:crypto';
 import { isObject } from '../protocols/shared/json.js';
 import type { LinkHealth, SharedChange, StateLink, WindowRate } from './link.js';
 import type { SessionLimits } from './memory-sessions.js';
-import { expired, parseChange, parseJson, rebuild, stateWrite, type StateWrite } from './redis-changes.js';
+import { UsageBook } from '../upstream/usage.js';
+import {
+  expired, parseChange, parseJson, rebuild, stateWrite, usageFromHashes, usageIncrements, type EntryChange, type StateWrite,
+} from './redis-changes.js';
 import { RedisConnections } from './redis-connection.js';
 import { DEFAULT_PREFIX, RedisKeys } from './redis-keys.js';
-import { integerReply, needRedis, TAKE_MESSAGE } from './redis-scripts.js';
+import { integerReply, LuaScript, needRedis, TAKE_MESSAGE } from './redis-scripts.js';
 import { RedisSessionStore } from './redis-sessions.js';
 import type { SessionStore } from './sessions.js';
 
@@ -32,6 +35,16 @@ export const DEFAULT_HEALTH_CHECK_MS = 5_000;
 export const MAX_HELD_CHANGES = 10_000;
 /** Keys read per SCAN step of a snapshot. */
 const SCAN_COUNT = '500';
+
+/**
+ * Adds a batch of usage counts to one hash and renews its time to live, in one step.
+ * KEYS: the hash. ARGV: the time to live (ms), then field, count, field, count, …
+ */
+const ADD_USAGE = new LuaScript(`
+for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0
+`);
 
 export type RedisLinkEvent =
   /** Both connections are ready and subscribed: call `snapshot()` to resync. */
@@ -66,7 +79,9 @@ export class RedisLink implements StateLink {
   readonly #onEvent: (event: RedisLinkEvent) => void;
   readonly #redis: RedisConnections;
   /** The latest change per state entry published while down, oldest first. */
-  readonly #held = new Map<string, SharedChange>();
+  readonly #held = new Map<string, EntryChange>();
+  /** Usage counts published while down, added up, to be added to Redis's on reconnect. */
+  readonly #heldUsage = new UsageBook();
   /** Distinguishes this link's message times from another process's in the same millisecond. */
   readonly #nonce = randomBytes(6).toString('base64url');
   #messages = 0;
@@ -99,6 +114,7 @@ export class RedisLink implements StateLink {
   }
 
   publish(change: SharedChange): void {
+    if (change.type === 'usage') return this.#publishUsage(change);
     const write = stateWrite(this.#keys, change, this.#now());
     if (!this.#redis.usable) return this.#hold(write.key, change);
     // This change is newer than any held for the same entry: that one must not be sent after it.
@@ -125,7 +141,7 @@ export class RedisLink implements StateLink {
         changes.push(...(await this.#readState(keys)));
         cursor = next;
       } while (cursor !== '0');
-      return changes;
+      return [...changes, ...(await this.#readUsage())];
     });
   }
 
@@ -144,7 +160,7 @@ export class RedisLink implements StateLink {
   }
 
   /** Writes the change's state, then announces it. Both go on one connection, in this order. */
-  async #send(write: StateWrite, change: SharedChange): Promise<void> {
+  async #send(write: StateWrite, change: EntryChange): Promise<void> {
     const stateCommand = write.op === 'del'
       ? ['DEL', write.key]
       : ['SET', write.key, write.value, ...(write.ttlMs === undefined ? [] : ['PX', String(write.ttlMs)])];
@@ -152,7 +168,7 @@ export class RedisLink implements StateLink {
     await Promise.all([this.#redis.call(stateCommand), this.#redis.call(['PUBLISH', this.#keys.channel, message])]);
   }
 
-  #hold(key: string, change: SharedChange): void {
+  #hold(key: string, change: EntryChange): void {
     if (!this.#held.has(key) && this.#held.size >= MAX_HELD_CHANGES) {
       this.#dropped++;
       return;
@@ -169,7 +185,43 @@ export class RedisLink implements StateLink {
     this.#held.clear();
     const nowMs = this.#now();
     for (const change of held) if (!expired(change, nowMs)) this.publish(change);
+    if (!this.#heldUsage.empty) {
+      const counts = this.#heldUsage.toDoc();
+      this.#heldUsage.clear();
+      this.publish({ type: 'usage', counts, whole: false });
+    }
     this.#onEvent({ type: 'up', sinceMs });
+  }
+
+  /**
+   * A batch of usage counts: added to the hour's and the day's hashes (HINCRBY, so every
+   * instance's counts add up in Redis), then announced. Held, added up, while Redis is down.
+   */
+  #publishUsage(change: Extract<SharedChange, { type: 'usage' }>): void {
+    const nowMs = this.#now();
+    if (!this.#redis.usable) return this.#heldUsage.merge(change.counts, 'add', nowMs);
+    const message = JSON.stringify({ origin: this.#instanceId, change });
+    const sent = usageIncrements(this.#keys, change.counts, nowMs)
+      .map(({ key, ttlMs, increments }) => ADD_USAGE.run(this.#redis.call, [key], [String(ttlMs), ...increments]));
+    Promise.all([...sent, this.#redis.call(['PUBLISH', this.#keys.channel, message])]).catch(() => {
+      // As any change: lost with the connection, held (added up); refused by a Redis that answers, dropped.
+      if (this.#redis.usable) this.#dropped++;
+      else this.#heldUsage.merge(change.counts, 'add', this.#now());
+    });
+  }
+
+  /** Every usage hash, as one change of totals (none when Redis holds no counts). */
+  async #readUsage(): Promise<SharedChange[]> {
+    const hashes: { key: string; fields: [string, string][] }[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = scanReply(await this.#redis.call(['SCAN', cursor, 'MATCH', this.#keys.usagePattern, 'COUNT', SCAN_COUNT]));
+      const replies = await Promise.all(keys.map((key) => this.#redis.call(['HGETALL', key])));
+      keys.forEach((key, index) => hashes.push({ key, fields: hashReply(replies[index]) }));
+      cursor = next;
+    } while (cursor !== '0');
+    if (hashes.length === 0) return [];
+    return [{ type: 'usage', counts: usageFromHashes(this.#keys, hashes), whole: true }];
   }
 
   /** Reads a batch of state entries with their remaining time, as changes. */
@@ -202,6 +254,19 @@ function scanReply(reply: unknown): [string, string[]] {
   const [cursor, keys] = reply as unknown[];
   if (typeof cursor !== 'string' || !Array.isArray(keys)) throw new TypeError('unexpected SCAN reply');
   return [cursor, keys.filter((key): key is string => typeof key === 'string')];
+}
+
+/** An HGETALL reply's fields and values: a flat list (RESP2) or a map (RESP3). */
+function hashReply(reply: unknown): [string, string][] {
+  const pairs: [string, string][] = [];
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), String(reply[i + 1])]);
+  } else if (reply instanceof Map) {
+    for (const [field, value] of reply) pairs.push([String(field), String(value)]);
+  } else if (isObject(reply)) {
+    for (const [field, value] of Object.entries(reply)) pairs.push([field, String(value)]);
+  }
+  return pairs;
 }
 
 function newChatId(): string {

@@ -25,6 +25,8 @@ export interface AttemptTrail {
   status?: number;
   code?: string;
   verdict: VerdictName | 'ok' | 'aborted';
+  /** A failed attempt's reason as the policy read it: Google's (`RESOURCE_EXHAUSTED`, `API_KEY_INVALID`) or a code. */
+  reason?: string;
   ms: number;
   /** This attempt's answer condemned its key (see Dispatcher#judge). */
   condemned?: true;
@@ -205,7 +207,8 @@ export class Dispatcher {
     const status = outcome.kind === 'response' ? outcome.status : undefined;
     const code = outcome.kind === 'response' ? undefined : outcome.code;
     const condemned = condemns(verdict);
-    trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(condemned && { condemned }) });
+    const { reason } = verdict;
+    trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(reason && { reason }), ...(condemned && { condemned }) });
     const google = outcome.kind === 'response' && outcome.error !== undefined;
     return {
       verdict,

@@ -28,6 +28,16 @@ describe('the single executable', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The executable serving one key in front of a fresh fake upstream, with no PATH and no Node. */
+  async function serveFromBinary(): Promise<{ ws: Workspace; cli: ReturnType<typeof startCli>; base: string }> {
+    upstream = await FakeGemini.start();
+    const ws = new Workspace();
+    ws.write('api_keys.txt', `${POOL_KEY}\n`);
+    ws.write('proxy_urls.txt', `${upstream.url}\n`);
+    const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: ws.dir, executable: binary, bareEnv: true });
+    return { ws, cli, base: await cli.ready() };
+  }
+
   afterEach(async () => {
     await cleanUp();
     await upstream?.close();
@@ -39,12 +49,7 @@ describe('the single executable', () => {
   });
 
   it('serves, reloads on SIGHUP and drains on SIGTERM, with no PATH and no Node', async () => {
-    upstream = await FakeGemini.start();
-    const ws = new Workspace();
-    ws.write('api_keys.txt', `${POOL_KEY}\n`);
-    ws.write('proxy_urls.txt', `${upstream.url}\n`);
-    const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: ws.dir, executable: binary, bareEnv: true });
-    const base = await cli.ready();
+    const { ws, cli, base } = await serveFromBinary();
 
     const answer = await send(base, { method: 'POST', path: GENERATE_PATH, body: PROMPT_BODY });
     expect(answer.status).toBe(200);
@@ -78,6 +83,27 @@ describe('the single executable', () => {
   });
 
   it('relays a Live API session (ws bundled without its native add-ons)', () => liveSessionThrough({ executable: binary, bareEnv: true }));
+
+  it('serves the dashboard from inside the executable: the page, its script and style, and its API', async () => {
+    const { base } = await serveFromBinary();
+
+    const page = await send(base, { path: '/ui' });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(page.body).toContain('/ui/app.js');
+    const script = await send(base, { path: '/ui/app.js' });
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(script.body.length).toBeGreaterThan(1000);
+    const style = await send(base, { path: '/ui/app.css' });
+    expect(style.status).toBe(200);
+    expect(style.body.length).toBeGreaterThan(100);
+    const state = await send(base, { path: '/ui/api/state' });
+    expect(state.status).toBe(200);
+    expect(JSON.parse(state.body)).toMatchObject({ keys: [expect.objectContaining({ id: expect.stringMatching(/^key_/) })] });
+    expect(state.body).not.toContain(POOL_KEY);
+  });
 
   it('holds no key or token the tests use', () => {
     const bytes = readFileSync(binary);

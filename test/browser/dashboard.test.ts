@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser (issue 16): Debian's Chromium, headless, driven by
  * playwright-core. It signs in, reads the key states the fake upstream caused, disables a key
- * from the page and sees the proxy stop using it, and the page fetches nothing from elsewhere.
- * The screenshot goes to the test's temporary folder (and to docs/dashboard.png, see below).
+ * from the page and sees the proxy stop using it, sees the traffic charts drawn and a failed
+ * request in the recent failures, and the page fetches nothing from elsewhere. The screenshot
+ * goes to the test's temporary folder (and to docs/dashboard.png, see below).
  */
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { fail } from '../support/behaviours.js';
 import { FakeGemini } from '../support/fake-gemini.js';
 import { generate } from '../support/http.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
-import { launchChromium, PROXY_KEY, signIn, watchedPage } from './support.js';
+import { chartPixels, launchChromium, PROXY_KEY, signIn, watchedPage } from './support.js';
 
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
 
@@ -87,9 +88,30 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('#notice').textContent()).toBe(`${keyId(OTHER)} is disabled by hand`);
     expect(new Set(await keysUsed(4))).toEqual(new Set([SPARE, LAST]));
 
+    // A request that fails: one key rate-limited, the next one's answer Google's 400.
+    upstream.next(fail('quotaPerMinute'), fail('invalidArgument'));
+    const failed = await generate(proxy.url, { authorization: `Bearer ${PROXY_KEY}` });
+    expect(failed.status).toBe(400);
+    const requestId = String(failed.headers['x-request-id']);
+
     // The key stays in this tab only: a reload needs no sign-in; no cookie was ever set.
     await page.reload();
     await badge(page, OTHER).filter({ hasText: 'disabled by hand' }).waitFor();
+    const failure = page.locator(`#failures-body tr[data-request="${requestId}"]`);
+    await failure.waitFor();
+    expect(await failure.locator('td').nth(1).textContent()).toBe(requestId);
+    expect(await failure.locator('.verdict').allTextContents()).toEqual(['rate-limited', 'client-error']);
+    expect(await failure.locator('td').last().textContent()).toBe('INVALID_ARGUMENT');
+    // The charts are drawn: each has a canvas with pixels painted, in its series' colours.
+    await page.locator('#chart-latency canvas').waitFor();
+    const pixels = await chartPixels(page, {
+      'chart-protocol': ['#1a73e8'], 'chart-status': ['#1a7f37', '#c77c02'],
+      'chart-verdict': ['#1a7f37', '#5b3cc4', '#c77c02'], 'chart-latency': ['#1a73e8', '#b42318'],
+    });
+    for (const [chart, counts] of Object.entries(pixels)) {
+      expect({ chart, painted: (counts['painted'] ?? 0) > 100 }).toEqual({ chart, painted: true });
+      for (const [color, count] of Object.entries(counts)) expect({ chart, color, drawn: count > 0 }).toEqual({ chart, color, drawn: true });
+    }
     expect(await page.locator('#signin-view').isHidden()).toBe(true);
     expect(await context.cookies()).toEqual([]);
     const shown = await page.content();
@@ -107,6 +129,7 @@ describe('the dashboard in Chromium', () => {
     const origin = new URL(proxy.url).origin;
     expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
     expect(requested).toContain(`${origin}/ui/app.js`);
+    expect(requested).toContain(`${origin}/ui/api/traffic`);
     expect(problems).toEqual([]);
   }, 60_000);
 

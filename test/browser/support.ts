@@ -84,3 +84,29 @@ export async function signIn(page: Page, base: string, token = PROXY_KEY): Promi
   await page.locator('#token').fill(token);
   await page.locator('#signin button[type=submit]').click();
 }
+
+/**
+ * For each chart (the id of its holder): how many pixels of its canvas are painted, and how many
+ * are of each colour asked for (`#rrggbb`, give or take the antialiasing's rounding).
+ */
+export async function chartPixels(page: Page, colors: Record<string, string[]>): Promise<Record<string, Record<string, number>>> {
+  const result: Record<string, Record<string, number>> = {};
+  for (const [id, hexes] of Object.entries(colors)) {
+    result[id] = await page.locator(`#${id} canvas`).evaluate((canvas, wanted) => {
+      const rgb = (hex: string): number[] => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
+      const { width, height } = canvas as unknown as { width: number; height: number };
+      const context = (canvas as unknown as { getContext(kind: '2d'): { getImageData(...box: number[]): { data: Uint8ClampedArray } } }).getContext('2d');
+      const { data } = context.getImageData(0, 0, width, height);
+      const counts: Record<string, number> = { painted: 0, ...Object.fromEntries(wanted.map((hex) => [hex, 0])) };
+      for (let i = 0; i < data.length; i += 4) {
+        if ((data[i + 3] ?? 0) === 0) continue;
+        counts['painted'] = (counts['painted'] ?? 0) + 1;
+        for (const hex of wanted) {
+          if (rgb(hex).every((value, channel) => Math.abs(value - (data[i + channel] ?? 0)) <= 12)) counts[hex] = (counts[hex] ?? 0) + 1;
+        }
+      }
+      return counts;
+    }, hexes);
+  }
+  return result;
+}

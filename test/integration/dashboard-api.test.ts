@@ -1,7 +1,8 @@
 /**
  * The dashboard's API (issue 16) through real sockets: its access rules (the proxy key as a
- * bearer; without one, loopback only), its errors in JSON, the key actions, and a key disabled
- * by hand staying disabled through recovery probes, a reload, a restart and a second daemon.
+ * bearer; without one, loopback only), its errors in JSON, the key actions, a key disabled
+ * by hand staying disabled through recovery probes, a reload, a restart and a second daemon,
+ * and the last hour of traffic with the recent failures.
  */
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,11 +12,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyId } from '../../src/config/lists.js';
 import { parseStateDocument } from '../../src/upstream/state-file.js';
 import { fail } from '../support/behaviours.js';
-import { canary, expectUnseen } from '../support/canary.js';
+import { canary, expectUnseen, forms } from '../support/canary.js';
 import { FakeGemini } from '../support/fake-gemini.js';
-import { generate, rawRequest } from '../support/http.js';
+import { GENERATE_PATH, generate, rawRequest } from '../support/http.js';
 import { LinkBus } from '../support/link-pair.js';
 import { listsOf, startProxy, type ProxyOptions, type TestProxy } from '../support/proxy.js';
+import type { TrafficSnapshot } from '../../src/server/traffic.js';
 import { expectUiError, expectUiHeaders, PROXY_KEY, uiCall, uiKeys, type UiKey } from '../browser/support.js';
 
 const [A, B, C] = [canary(), canary(), canary()];
@@ -186,6 +188,67 @@ describe('the dashboard API', () => {
     }
   });
 
+  it('the traffic: the proxy key as a bearer, the same refusals as the state, GET or HEAD only', async () => {
+    const none = await uiCall(proxy.url, '/ui/api/traffic');
+    expectUiError(none, 401, 'GP_UNAUTHORIZED');
+    expect(none.headers['www-authenticate']).toBe('Bearer');
+    expectUiError(await uiCall(proxy.url, '/ui/api/traffic', { token: 'not-the-key' }), 401, 'GP_UNAUTHORIZED');
+    expectUiError(await uiCall(proxy.url, '/ui/api/traffic', { token: PROXY_KEY, headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'GP_FORBIDDEN');
+    expectUiError(await uiCall(proxy.url, '/ui/api/traffic', { method: 'POST', token: PROXY_KEY }), 405, 'GP_METHOD_NOT_ALLOWED');
+    const empty = await uiCall(proxy.url, '/ui/api/traffic', { token: PROXY_KEY });
+    expect(empty.status).toBe(200);
+    expectUiHeaders(empty);
+    // The dashboard's own calls (and the refused ones above) are not traffic.
+    expect(empty.json).toEqual({ nowMs: NOW, minutes: [], failures: [] });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('the traffic: requests by protocol and status, attempts by verdict, latency, and a failure with its trail and reason', async () => {
+    const headers = { authorization: `Bearer ${PROXY_KEY}` };
+    expect((await generate(proxy.url, headers)).status).toBe(200);
+    // A retries on B (A is cooled); B's answer is Google's 400, which goes to the client.
+    upstream.next(fail('quotaPerMinute'), fail('invalidArgument'));
+    const failed = await generate(proxy.url, headers);
+    expect(failed.status).toBe(400);
+    const [first, second] = upstream.requests.slice(-2).map((request) => keyId(request.key ?? ''));
+    const traffic = (await uiCall(proxy.url, '/ui/api/traffic', { token: PROXY_KEY })).json as unknown as TrafficSnapshot;
+    expect(traffic.minutes).toEqual([{
+      start: NOW,
+      requests: { gemini: { '2xx': 1, '4xx': 1 } },
+      attempts: { ok: 1, 'rate-limited': 1, 'client-error': 1 },
+      latencyMs: { 4: 2 },
+    }]);
+    expect(traffic.failures).toEqual([{
+      id: failed.headers['x-request-id'], at: NOW, protocol: 'gemini', route: 'gemini', model: 'gemini-2.5-flash', status: 400, ms: 0,
+      attemptCount: 2,
+      attempts: [
+        { key: first, relay: new URL(upstream.url).origin, status: 429, verdict: 'rate-limited', reason: 'RESOURCE_EXHAUSTED', ms: 0 },
+        { key: second, relay: new URL(upstream.url).origin, status: 400, verdict: 'client-error', reason: 'INVALID_ARGUMENT', ms: 0 },
+      ],
+      reason: 'INVALID_ARGUMENT',
+    }]);
+    // The request's log line carries the same trail, reasons included.
+    const logged = proxy.logs.requests().find((line) => line['reqId'] === failed.headers['x-request-id']);
+    expect(logged?.['attempts']).toMatchObject([{ verdict: 'rate-limited', reason: 'RESOURCE_EXHAUSTED' }, { verdict: 'client-error', reason: 'INVALID_ARGUMENT' }]);
+  });
+
+  it('the traffic holds no key, proxy key nor prompt text', async () => {
+    const [prompt, wrongToken] = [canary(), canary()];
+    upstream.forKey(A, fail('apiKeyInvalid', A)).forKey(B, fail('apiKeyInvalid', B)).forKey(C, fail('apiKeyInvalid', C));
+    const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: prompt }] }] });
+    const post = (authorization: string) => rawRequest(proxy.url, {
+      method: 'POST', path: GENERATE_PATH, headers: { 'content-type': 'application/json', authorization }, body,
+    });
+    expect((await post(`Bearer ${PROXY_KEY}`)).status).toBeGreaterThanOrEqual(400);
+    expect((await post(`Bearer ${wrongToken}`)).status).toBe(401);
+    const traffic = await uiCall(proxy.url, '/ui/api/traffic', { token: PROXY_KEY });
+    expect((traffic.json as unknown as TrafficSnapshot).failures.map((entry) => entry.status)).toEqual([401, expect.any(Number)]);
+    expect((traffic.json as unknown as TrafficSnapshot).failures[1]?.attempts.map((entry) => entry.reason)).toContain('API_KEY_INVALID');
+    for (const secret of [A, B, C, PROXY_KEY, prompt, wrongToken]) {
+      for (const form of forms(secret)) expect(JSON.stringify([traffic.headers, traffic.body])).not.toContain(form);
+    }
+  });
+
   it('never shows a key: not in the page, the API answers nor the logs', async () => {
     upstream.forKey(B, fail('apiKeyInvalid', B));
     await keysUsed(2);
@@ -222,6 +285,8 @@ describe('the dashboard without a proxy key', () => {
     expect((await uiCall(proxy.url, '/ui/api/state', { headers: { host: `localhost:${port}` } })).status).toBe(200);
     expectUiError(await uiCall(proxy.url, '/ui/api/state', { headers: { host: `rebound.example:${port}` } }), 403, 'GP_FORBIDDEN');
     expectUiError(await uiCall(proxy.url, '/ui', { headers: { host: `rebound.example:${port}` } }), 403, 'GP_FORBIDDEN');
+    expect((await uiCall(proxy.url, '/ui/api/traffic')).status).toBe(200);
+    expectUiError(await uiCall(proxy.url, '/ui/api/traffic', { headers: { host: `rebound.example:${port}` } }), 403, 'GP_FORBIDDEN');
   });
 
   it('refuses the page and its API to another machine', async () => {
@@ -229,6 +294,7 @@ describe('the dashboard without a proxy key', () => {
     const outside = `http://${outsideAddress()}:${new URL(proxy.url).port}`;
     expectUiError(await uiCall(outside, '/ui'), 403, 'GP_FORBIDDEN');
     expectUiError(await uiCall(outside, '/ui/api/state'), 403, 'GP_FORBIDDEN');
+    expectUiError(await uiCall(outside, '/ui/api/traffic'), 403, 'GP_FORBIDDEN');
     expectUiError(await uiCall(outside, `/ui/api/keys/${keyId(A)}/disable`, { method: 'POST' }), 403, 'GP_FORBIDDEN');
     expect(proxy.daemon.rotator.keys[0]?.disabled).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 /** Small HTTP helpers for tests: raw requests with exact paths, JSON posts, free ports. */
 
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
 import { createServer } from 'node:net';
 
@@ -10,15 +10,15 @@ export interface RawResponse {
   body: string;
 }
 
-/** A request whose path is sent exactly as given (fetch would normalise `..`). */
+/** A request whose path is sent exactly as given (fetch would normalise `..`); `agent` keeps its connection. */
 export function rawRequest(
   base: string,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; agent?: Agent },
 ): Promise<RawResponse> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      { host: url.hostname, port: url.port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: options.agent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

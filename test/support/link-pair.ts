@@ -10,7 +10,8 @@ import { MemorySessionStore } from '../../src/state/memory-sessions.js';
 import type { SessionStore } from '../../src/state/sessions.js';
 import { SlidingWindow } from '../../src/state/sliding-window.js';
 
-function subject(change: SharedChange): string {
+/** What a change sets; usage batches are additions, not states, so no snapshot holds them. */
+function subject(change: Exclude<SharedChange, { type: 'usage' }>): string {
   switch (change.type) {
     case 'key-cooling':
     case 'key-uncooled': return `cool ${change.keyId} ${change.scope}`;
@@ -40,7 +41,7 @@ export class LinkBus {
     return {
       publish(change) {
         bus.published.push({ from: id, change });
-        bus.#latest.set(subject(change), change);
+        if (change.type !== 'usage') bus.#latest.set(subject(change), change);
         queueMicrotask(() => {
           for (const [other, apply] of bus.#handlers) if (other !== id) apply(change);
         });

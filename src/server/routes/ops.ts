@@ -5,7 +5,9 @@ import { ProxyError } from '../../errors.js';
 import type { LinkHealth } from '../../state/link.js';
 import type { Health } from '../../upstream/health.js';
 import { disabledByHand, keyState, type KeyRecord, type Rotator } from '../../upstream/rotator.js';
-import type { Metrics } from '../metrics.js';
+import { usageOf } from '../../upstream/usage-ledger.js';
+import { renderMetrics, type Metrics } from '../metrics.js';
+import { renderUsageMetrics } from '../usage-metrics.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
 
@@ -64,6 +66,7 @@ export function describeKey(rotator: Rotator, record: KeyRecord, nowMs: number):
     if (until > nowMs) cooling[model || '*'] = iso(until);
   }
   const state = keyState(record, nowMs);
+  const usage = usageOf(rotator);
   return {
     id: record.key.id,
     ...(record.project !== undefined && { project: record.project }),
@@ -74,6 +77,8 @@ export function describeKey(rotator: Rotator, record: KeyRecord, nowMs: number):
     ...(state === 'cooling' && { coolingUntil: cooling }),
     attempts: record.attempts,
     failures: record.failures,
+    // This clock hour's and this Pacific day's requests, failures by verdict and tokens (every process's).
+    ...(usage !== undefined && { usage: usage.book.totals(record.key.id, nowMs) }),
   };
 }
 
@@ -84,9 +89,12 @@ export function describeState(rotator: Rotator, nowMs: number): Record<string, u
   return { keys, projects: describeProjects(rotator), relays, egress: describeEgress(rotator, nowMs) };
 }
 
-/** The state link, as /status shows it: memory, or the cluster or Redis link and whether it is up. */
+/**
+ * The state link, as /status shows it: memory, or the cluster or Redis link and whether it is up;
+ * under `--workers`, the pid of the worker that writes the state file and probes.
+ */
 export function describeLink(link: LinkHealth): Record<string, unknown> {
-  return { kind: link.kind, connected: link.connected, since: iso(link.sinceMs) };
+  return { kind: link.kind, connected: link.connected, since: iso(link.sinceMs), ...(link.leadPid !== undefined && { leadPid: link.leadPid }) };
 }
 
 function getOnly(method: string): void {
@@ -130,9 +138,10 @@ export function opsRoutes({ rotator, metrics, now, load, stateHealth }: OpsDeps)
       protocol: 'ops',
       auth: true,
       matches: (_method, pathname) => pathname === '/metrics',
-      handle: (ctx) => {
+      handle: async (ctx) => {
         getOnly(ctx.method);
-        const text = metrics.render({ rotator, nowMs: now(), ...load() });
+        // Under --workers, every live worker's counts summed; the gauges of the shared state from this one.
+        const text = renderMetrics(await metrics.collect(load), { rotator, nowMs: now() }) + await renderUsageMetrics(usageOf(rotator));
         sendBody(ctx.res, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, text);
       },
     },

@@ -1,7 +1,8 @@
 /**
  * @module The operator's dashboard at `/ui`: the page and its two assets (built into the bundle,
  * see embed.mjs), and its JSON API: `GET /ui/api/state` (what /status shows, plus the server's
- * clock) and `POST /ui/api/keys/{id}/disable|enable|probe`. Keys appear only by id.
+ * clock), `GET /ui/api/traffic` (the last hour, see ../traffic.ts) and
+ * `POST /ui/api/keys/{id}/disable|enable|probe`. Keys appear only by id.
  */
 
 import { appCss, appJs, indexHtml } from 'virtual:gemini-proxy-ui';
@@ -14,6 +15,7 @@ import type { RequestContext } from '../context.js';
 import { sendBody, sendJson } from '../respond.js';
 import type { Route } from '../router.js';
 import { describeKey, describeLink, describeState } from '../routes/ops.js';
+import type { TrafficSnapshot } from '../traffic.js';
 import { admit } from './access.js';
 
 export interface UiDeps {
@@ -23,6 +25,13 @@ export interface UiDeps {
   readonly auth: ClientAuth;
   readonly stateHealth: () => LinkHealth;
   readonly now: () => number;
+  /**
+   * The last hour of traffic: this process's, or under `--workers` every worker's added up
+   * (mergeTraffic). A call apart from the state's: the state grows with the keys (hundreds of
+   * kilobytes with a thousand), the traffic does not (a few), and a worker's share is gathered
+   * over the cluster link, which the state does not need.
+   */
+  readonly traffic: () => TrafficSnapshot | Promise<TrafficSnapshot>;
 }
 
 /** Path → the asset served there. `/ui/` too, so a trailing slash does not 404. */
@@ -66,13 +75,20 @@ async function keyAction(deps: UiDeps, ctx: RequestContext, record: KeyRecord, a
   sendJson(ctx.res, 200, { key: describeKey(rotator, record, now()), probe });
 }
 
-export function uiRoutes(deps: UiDeps): Route[] {
-  const route = (name: string, matches: (pathname: string) => boolean, api: boolean, handle: Route['handle']): Route => ({
+/** A route of the dashboard. `api`: a call of the page's API, which needs the proxy key. */
+function uiRoute(auth: ClientAuth, name: string, matches: (pathname: string) => boolean, api: boolean, handle: Route['handle']): Route {
+  return {
     // The dashboard checks its own access, so that its answers carry its headers even when refused.
     name, protocol: 'ops', auth: false,
     matches: (_method, pathname) => matches(pathname),
-    handle: (ctx) => (admit(ctx, deps.auth, api) ? handle(ctx) : undefined),
-  });
+    handle: (ctx) => (admit(ctx, auth, api) ? handle(ctx) : undefined),
+  };
+}
+
+/** `GET /ui/api/traffic`: ahead of uiRoutes' (whose last route takes any other `/ui/` path). */
+export function uiRoutes(deps: UiDeps): Route[] {
+  const route = (name: string, matches: (pathname: string) => boolean, api: boolean, handle: Route['handle']): Route =>
+    uiRoute(deps.auth, name, matches, api, handle);
   return [
     route('ui', (pathname) => ASSETS.has(pathname), false, (ctx) => {
       allow(ctx, 'GET', 'HEAD');
@@ -90,6 +106,10 @@ export function uiRoutes(deps: UiDeps): Route[] {
       const [, id = '', action = ''] = KEY_ACTION.exec(ctx.pathname) ?? [];
       if (!ACTIONS.has(action)) throw new ProxyError('GP_NOT_FOUND', 'a key takes disable, enable or probe');
       return keyAction(deps, ctx, findKey(deps.rotator, id), action);
+    }),
+    route('ui-traffic', (pathname) => pathname === '/ui/api/traffic', true, async (ctx) => {
+      allow(ctx, 'GET', 'HEAD');
+      sendJson(ctx.res, 200, await deps.traffic());
     }),
     // Anything else under /ui is the dashboard's 404, in JSON and with its headers.
     route('ui-unknown', (pathname) => pathname.startsWith('/ui/'), true, (ctx) => {

@@ -5,6 +5,7 @@
  */
 
 import { tabStorage } from './dom.js';
+import type { TrafficSnapshot } from './traffic-view.js';
 import type { KeyRow, UiState } from './view.js';
 
 const TOKEN_NAME = 'gemini-proxy.proxy-key';
@@ -38,6 +39,10 @@ async function call(path: string, method: 'GET' | 'POST'): Promise<unknown> {
 
 export async function fetchState(): Promise<UiState> {
   return (await call('/ui/api/state', 'GET')) as UiState;
+}
+
+export async function fetchTraffic(): Promise<TrafficSnapshot> {
+  return (await call('/ui/api/traffic', 'GET')) as TrafficSnapshot;
 }
 
 export type KeyAction = 'disable' | 'enable' | 'probe';

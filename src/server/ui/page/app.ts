@@ -1,10 +1,12 @@
 /**
- * @module The dashboard's script: sign-in, the refresh loop, the tables, the key actions. Plain
- * TypeScript, bundled by esbuild into /ui/app.js (src/server/ui/embed.mjs).
+ * @module The dashboard's script: sign-in, the refresh loop, the tables, the charts, the key
+ * actions. Plain TypeScript, bundled by esbuild into /ui/app.js (src/server/ui/embed.mjs).
  */
 
-import { fetchState, forgetKey, hasKey, keyAction, rememberKey, SignInNeeded, type KeyAction } from './api.js';
+import { fetchState, fetchTraffic, forgetKey, hasKey, keyAction, rememberKey, SignInNeeded, type KeyAction } from './api.js';
+import { drawCharts } from './charts.js';
 import { byId, page, type DomControl, type DomElement, type DomEvent } from './dom.js';
+import { failureRows, type TrafficSnapshot } from './traffic-view.js';
 import { escapeHtml, healthRows, keyRows, keySummary, projectRows, visibleKeys, type KeyView, type SortColumn, type UiState } from './view.js';
 
 /**
@@ -16,6 +18,7 @@ import { escapeHtml, healthRows, keyRows, keySummary, projectRows, visibleKeys, 
 const REFRESH_MS = 5_000;
 
 let state: UiState | undefined;
+let traffic: TrafficSnapshot | undefined;
 let view: KeyView = { sort: 'id', descending: false, text: '', state: '' };
 let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -51,13 +54,18 @@ function render(): void {
   const link = state.sharedState;
   byId('link').innerHTML = `shared state: ${escapeHtml(link.kind)} <span class="badge ${link.connected ? 'active' : 'disabled'}">${link.connected ? 'connected' : 'down'}</span>`;
   byId('updated').textContent = `updated ${new Date(nowMs).toLocaleTimeString()}`;
+  if (traffic === undefined) return;
+  byId('failures-body').innerHTML = failureRows(traffic.failures, traffic.nowMs);
+  // Last: the charts need the dashboard shown to know their width.
+  drawCharts(traffic);
 }
 
 /** Fetches the state and shows it; a refused key brings the sign-in back. */
 async function refresh(): Promise<void> {
   clearTimeout(timer);
   try {
-    state = await fetchState();
+    // Two calls, not one: the state grows with the keys, the traffic with nothing (see ../routes.ts).
+    [state, traffic] = await Promise.all([fetchState(), fetchTraffic()]);
     say('error', '');
     show(true);
     render();
@@ -75,6 +83,7 @@ function signIn(message: string): void {
   clearTimeout(timer);
   forgetKey();
   state = undefined;
+  traffic = undefined;
   show(false);
   say('signin-error', message);
   byId('token').focus();

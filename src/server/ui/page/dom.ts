@@ -13,6 +13,7 @@ export interface DomElement {
   innerHTML: string;
   textContent: string | null;
   hidden: boolean;
+  readonly clientWidth: number;
   readonly dataset: Record<string, string | undefined>;
   addEventListener(type: string, listener: (event: DomEvent) => void): void;
   closest(selector: string): DomElement | null;
@@ -40,12 +41,22 @@ interface DomStorage {
   removeItem(name: string): void;
 }
 
+interface DomWindow {
+  addEventListener(type: string, listener: () => void): void;
+}
+
 declare const document: DomDocument;
 declare const sessionStorage: DomStorage;
+declare const window: DomWindow;
 
 export const page: DomDocument = document;
 /** This tab's storage: gone when the tab closes, never sent by the browser on its own. */
 export const tabStorage: DomStorage = sessionStorage;
+
+/** Calls `listener` when the window changes size (the charts follow its width). */
+export function onResize(listener: () => void): void {
+  window.addEventListener('resize', listener);
+}
 
 /** The element with this id; the page's HTML has every id the script names. */
 export function byId<T extends DomElement = DomElement>(id: string): T {

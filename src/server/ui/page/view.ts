@@ -5,6 +5,23 @@
 
 export type KeyStateName = 'active' | 'cooling' | 'disabled';
 
+/** A key's usage over a period (src/server/routes/ops.ts describeKey). */
+export interface UsageTotals {
+  readonly requests: number;
+  /** Attempt verdict → failed attempts. */
+  readonly failures: Readonly<Record<string, number>>;
+  readonly promptTokens: number;
+  readonly candidatesTokens: number;
+  readonly thoughtsTokens: number;
+  readonly cachedTokens: number;
+}
+
+export interface KeyUsage {
+  readonly hour: UsageTotals;
+  /** Since midnight Pacific time, when Google's daily quotas reset. */
+  readonly day: UsageTotals;
+}
+
 export interface KeyRow {
   readonly id: string;
   readonly project?: string;
@@ -17,6 +34,8 @@ export interface KeyRow {
   readonly coolingUntil?: Record<string, string>;
   readonly attempts: number;
   readonly failures: number;
+  /** Absent from a daemon that does not count usage: the cells say `—`. */
+  readonly usage?: KeyUsage;
 }
 
 export interface HealthRow {
@@ -47,7 +66,8 @@ export interface UiState {
   readonly sharedState: { readonly kind: string; readonly connected: boolean; readonly since: string };
 }
 
-export type SortColumn = 'id' | 'project' | 'state' | 'until' | 'reason' | 'attempts' | 'failures';
+/** The usage columns sort by today's numbers. */
+export type SortColumn = 'id' | 'project' | 'state' | 'until' | 'reason' | 'attempts' | 'failures' | 'requests' | 'failed' | 'input' | 'output';
 export interface KeyView {
   readonly sort: SortColumn;
   readonly descending: boolean;
@@ -78,6 +98,7 @@ function sortValue(key: KeyRow, column: SortColumn): string | number {
     case 'until': return untilMs(key);
     case 'attempts': return key.attempts;
     case 'failures': return key.failures;
+    case 'requests': case 'failed': case 'input': case 'output': return key.usage === undefined ? -1 : USAGE_FIGURES[column](key.usage.day);
     default: return key[column] ?? '';
   }
 }
@@ -131,13 +152,46 @@ function actions(key: KeyRow): string {
   return buttons.join('');
 }
 
+/** What each usage column shows of a period. Output is what Google bills as such: the answer and its thoughts. */
+const USAGE_FIGURES = {
+  requests: (totals: UsageTotals) => totals.requests,
+  failed: (totals: UsageTotals) => Object.values(totals.failures).reduce((sum, count) => sum + count, 0),
+  input: (totals: UsageTotals) => totals.promptTokens,
+  output: (totals: UsageTotals) => totals.candidatesTokens + totals.thoughtsTokens,
+} as const;
+type UsageColumn = keyof typeof USAGE_FIGURES;
+
+/** 999, 1.2k, 34k, 1.2M: counts that fit a narrow cell. */
+export function compact(count: number): string {
+  const [scaled, unit] = count >= 1e9 ? [count / 1e9, 'G'] : count >= 1e6 ? [count / 1e6, 'M'] : count >= 1e3 ? [count / 1e3, 'k'] : [count, ''];
+  return `${scaled >= 10 || unit === '' ? Math.round(scaled) : scaled.toFixed(1).replace(/\.0$/, '')}${unit}`;
+}
+
+function byVerdict(failures: Readonly<Record<string, number>>): string {
+  return Object.entries(failures).filter(([, count]) => count > 0).map(([verdict, count]) => `${verdict} ${count}`).join(', ');
+}
+
+/** "this hour / today" (the clock hour, the Pacific day), the detail in a tooltip, today's failures by verdict below. */
+function usageCell(usage: KeyUsage | undefined, column: UsageColumn): string {
+  if (usage === undefined) return '<td class="num usage">—</td>';
+  const [hour, day] = [USAGE_FIGURES[column](usage.hour), USAGE_FIGURES[column](usage.day)];
+  const detail = column === 'failed' ? `this hour: ${byVerdict(usage.hour.failures) || 'none'}; today: ${byVerdict(usage.day.failures) || 'none'}`
+    : column === 'input' ? `today: ${usage.day.promptTokens} prompt tokens, ${usage.day.cachedTokens} of them cached`
+      : column === 'output' ? `today: ${usage.day.candidatesTokens} answer and ${usage.day.thoughtsTokens} thought tokens`
+        : `${hour} this hour, ${day} today`;
+  const verdicts = column === 'failed' && day > 0 ? `<small>${escapeHtml(byVerdict(usage.day.failures))}</small>` : '';
+  return `<td class="num usage" title="${escapeHtml(detail)}">${compact(hour)} / ${compact(day)}${verdicts}</td>`;
+}
+
 /** The keys table's body: one string, set in one go (a thousand rows, one layout). */
 export function keyRows(keys: readonly KeyRow[], nowMs: number): string {
-  if (keys.length === 0) return '<tr><td colspan="8" class="empty">No key matches.</td></tr>';
+  if (keys.length === 0) return '<tr><td colspan="12" class="empty">No key matches.</td></tr>';
   return keys.map((key) => `<tr data-id="${escapeHtml(key.id)}" class="${key.state}">`
     + `<td><code>${escapeHtml(key.id)}</code></td><td>${escapeHtml(key.project)}</td><td>${stateBadge(key)}</td>`
     + `<td>${untilCell(key, nowMs)}</td><td>${escapeHtml(key.reason)}</td>`
-    + `<td class="num">${key.attempts}</td><td class="num">${key.failures}</td><td class="actions">${actions(key)}</td></tr>`).join('');
+    + `<td class="num">${key.attempts}</td><td class="num">${key.failures}</td>`
+    + `${usageCell(key.usage, 'requests')}${usageCell(key.usage, 'failed')}${usageCell(key.usage, 'input')}${usageCell(key.usage, 'output')}`
+    + `<td class="actions">${actions(key)}</td></tr>`).join('');
 }
 
 export function projectRows(projects: readonly ProjectRow[]): string {
