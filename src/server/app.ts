@@ -107,20 +107,22 @@ export class App {
     // A path no route matched has no protocol (its error only borrowed Gemini's shape).
     this.#options.metrics.record(ctx.route === 'none' ? 'none' : ctx.protocol, ctx.route, status, ms / 1000, ctx.attempts);
     if (ctx.truncated) this.#options.metrics.recordTruncated(ctx.protocol);
-    this.#options.traffic?.record(ctx, status, ms, !ctx.res.writableFinished);
     this.#options.usage?.record(ctx.model, ctx.attempts, ctx.usage);
+    const aborted = !ctx.res.writableFinished;
+    this.#options.traffic?.record(ctx, status, ms, aborted);
+    // One fixed shape, absent fields undefined (pino leaves them out): no object spread per request.
     this.#options.log.info(
       {
         reqId: ctx.id,
         method: ctx.method,
         path: ctx.pathname,
         protocol: ctx.protocol,
-        ...(ctx.model && { model: ctx.model }),
+        model: ctx.model === '' ? undefined : ctx.model,
         // An alias or a retired name was resolved: both names, so the operator sees what was asked.
-        ...(ctx.requestedModel && ctx.requestedModel !== ctx.model && { requestedModel: ctx.requestedModel }),
+        requestedModel: ctx.requestedModel !== '' && ctx.requestedModel !== ctx.model ? ctx.requestedModel : undefined,
         status,
-        ...(!ctx.res.writableFinished && { aborted: true }),
-        ...(ctx.truncated && { truncated: true }),
+        aborted: aborted ? true : undefined,
+        truncated: ctx.truncated ? true : undefined,
         attempts: ctx.attempts,
         ms,
         bytesIn: ctx.bytesIn,

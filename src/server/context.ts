@@ -70,13 +70,15 @@ export function createContext(
     if (!res.writableFinished) controller.abort(new ProxyError('GP_CLIENT_CLOSED'));
   };
   res.setHeader('x-request-id', id);
+  const { pathname, search } = splitUrl(req.url ?? '/');
   let child: Logger | undefined;
   const ctx: RequestContext = {
     id,
     req,
     res,
     method: req.method ?? 'GET',
-    ...splitUrl(req.url ?? '/'),
+    pathname,
+    search,
     get log() {
       child ??= log.child({ reqId: id });
       return child;

@@ -95,6 +95,14 @@ function unavailable(pin: Pin | undefined): ProxyError {
     `${what} is served only to that key's project, and the key is disabled or no longer listed`);
 }
 
+/**
+ * A trail line of one fixed shape, absent fields undefined (left out of the log line): built
+ * once per attempt and completed in place, with no object spread on the hot path.
+ */
+function trailLine({ key, relay, egress }: Via, verdict: AttemptTrail['verdict'], ms: number): AttemptTrail {
+  return { key: key.key.id, relay: relay.relay.id, egress: egress?.proxy.id, status: undefined, code: undefined, verdict, reason: undefined, ms, condemned: undefined };
+}
+
 export class Dispatcher {
   readonly #deps: DispatchDeps;
   readonly #limits: DispatchLimits;
@@ -161,7 +169,6 @@ export class Dispatcher {
     const remaining = scope.deadlineAt - Date.now();
     const deadlineBound = remaining < this.#limits.headersTimeoutMs;
     walk.attempting(via);
-    const where = { key: key.key.id, relay: relay.relay.id, ...(egress && { egress: egress.proxy.id }) };
     try {
       if (remaining <= 0) throw new ProxyError('GP_DEADLINE_EXCEEDED');
       const sent = await attempt(request, {
@@ -171,49 +178,56 @@ export class Dispatcher {
         secret: key.key.secret,
         signal: scope.signal,
         secrets: this.#deps.secrets,
-        ...(deadlineBound && { headersTimeoutMs: remaining }),
+        headersTimeoutMs: deadlineBound ? remaining : undefined,
       });
       const result = request.expect === undefined || !sent.ok ? sent : await settle(sent, request.expect, request.budget, scope.signal);
       if (!result.ok && deadlineBound && result.outcome.kind === 'network' && result.outcome.code === 'UND_ERR_HEADERS_TIMEOUT') {
         throw new ProxyError('GP_DEADLINE_EXCEEDED'); // the request's deadline, not the relay's fault
       }
-      const entry = { ...where, ms: now() - started };
+      const line = trailLine(via, 'ok', now() - started);
       if (result.ok) {
         walk.served(via);
-        trail.push({ ...entry, status: result.status, verdict: 'ok' });
+        line.status = result.status;
+        trail.push(line);
         const { status, headers } = result;
         const keyId = key.key.id;
         return 'value' in result ? { kind: 'json', status, headers, value: result.value, keyId } : { kind: 'success', status, headers, body: result.body, keyId };
       }
-      return { kind: 'failure', failure: this.#fail(result, request, walk, via, { ...entry, trail }) };
+      return { kind: 'failure', failure: this.#fail(result, request, walk, via, line, trail) };
     } catch (error) {
       // Aborted: the deadline passed or the client left. The trail still shows the attempt.
-      const code = error instanceof ProxyError ? error.code : 'ABORTED';
-      trail.push({ ...where, code, verdict: 'aborted', ms: now() - started });
+      const line = trailLine(via, 'aborted', now() - started);
+      line.code = error instanceof ProxyError ? error.code : 'ABORTED';
+      trail.push(line);
       throw error;
     }
   }
 
-  /** Judges a failed attempt, applies the verdict to its key and relay, and writes its trail line. */
+  /**
+   * Judges a failed attempt (with the request's earlier attempts in `trail`), applies the
+   * verdict to its key and relay, and adds its `line` to the trail.
+   */
   #fail(
     result: Extract<AttemptResult, { ok: false }>,
     request: UpstreamRequest,
     walk: Walk,
     via: Via,
-    { trail, ...entry }: { key: string; relay: string; egress?: string; ms: number; trail: AttemptTrail[] },
+    line: AttemptTrail,
+    trail: AttemptTrail[],
   ): Failure {
     const verdict = walk.judge(result.outcome, request, via, trail);
     const { outcome } = result;
-    const status = outcome.kind === 'response' ? outcome.status : undefined;
-    const code = outcome.kind === 'response' ? undefined : outcome.code;
-    const condemned = condemns(verdict);
-    const { reason } = verdict;
-    trail.push({ ...entry, ...(status && { status }), ...(code && { code }), verdict: verdict.name, ...(reason && { reason }), ...(condemned && { condemned }) });
+    if (outcome.kind === 'response') line.status = outcome.status;
+    else line.code = outcome.code;
+    line.verdict = verdict.name;
+    line.reason = verdict.reason;
+    if (condemns(verdict)) line.condemned = true;
+    trail.push(line);
     const google = outcome.kind === 'response' && outcome.error !== undefined;
     return {
       verdict,
       answer: google && result.answer ? { kind: 'answer', ...result.answer } : undefined,
-      bareStatus: google ? undefined : status,
+      bareStatus: google ? undefined : line.status,
     };
   }
 
