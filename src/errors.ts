@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   GP_BAD_JSON: { status: 400, summary: 'the request body is not valid JSON' },
   GP_MODEL_NOT_FOUND: { status: 404, summary: 'no such model' },
   GP_UNAUTHORIZED: { status: 401, summary: 'a valid proxy key is required' },
+  GP_FORBIDDEN: { status: 403, summary: 'this route does not answer this caller' },
   GP_NOT_FOUND: { status: 404, summary: 'no such route' },
   GP_UNKNOWN_USER: { status: 403, summary: 'user_id is not one of the valid users' },
   GP_CHAT_NOT_FOUND: { status: 404, summary: 'no such chat: it was never started, was ended, or was idle too long' },

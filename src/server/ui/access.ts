@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError } from '../../errors.js';
 import type { ClientAuth } from '../auth.js';
 import type { RequestContext } from '../context.js';
-import { sendJson } from '../respond.js';
+import { sendError } from '../respond.js';
 
 /** Scripts, styles and calls from this origin only; no inline code, no frames, no forms. */
 export const CONTENT_SECURITY_POLICY = [
@@ -26,12 +26,6 @@ const HEADERS = {
   'x-frame-options': 'DENY',
   'cross-origin-resource-policy': 'same-origin',
 } as const;
-
-/**
- * The code of the dashboard's 403. Not yet in src/errors.ts's registry (no `GP_FORBIDDEN` there):
- * answered here in the operator routes' error shape.
- */
-export const FORBIDDEN_CODE = 'GP_FORBIDDEN';
 
 /** Whether a peer address is this machine: 127.0.0.0/8 or ::1, IPv4-mapped or not. */
 export function isLoopbackAddress(address: string | undefined): boolean {
@@ -64,7 +58,7 @@ export function isCrossSite(headers: IncomingHttpHeaders): boolean {
 }
 
 function forbid(ctx: RequestContext, message: string): false {
-  sendJson(ctx.res, 403, { error: { code: FORBIDDEN_CODE, message } });
+  sendError(ctx, new ProxyError('GP_FORBIDDEN', message));
   return false;
 }
 
