@@ -27,8 +27,13 @@ const requestCount = (traffic: TrafficSnapshot): number =>
   traffic.minutes.flatMap((minute) => Object.values(minute.requests).flatMap((byClass) => Object.values(byClass))).reduce((sum, count) => sum + count, 0);
 
 describe('the dashboard in the built bundle', () => {
-  let browser: Browser;
-  let upstream: FakeGemini;
+  // Unset when the set-up failed (a stale bundle): its error is the one to read.
+  let browser: Browser | undefined;
+  let upstream: FakeGemini | undefined;
+  const started = (): { browser: Browser; upstream: FakeGemini } => {
+    if (browser === undefined || upstream === undefined) throw new Error('the set-up failed');
+    return { browser, upstream };
+  };
 
   beforeAll(async () => {
     assertBundleFresh();
@@ -37,13 +42,14 @@ describe('the dashboard in the built bundle', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser.close();
-    await upstream.close();
+    await browser?.close();
+    await upstream?.close();
   });
 
   afterEach(cleanUp);
 
   it('serves the embedded page, which signs in and shows the keys and the charts', async () => {
+    const { browser, upstream } = started();
     const ws = new Workspace();
     ws.write('api_keys.txt', `${KEY}\n`);
     ws.write('proxy_urls.txt', `${upstream.url}\n`);
@@ -64,6 +70,7 @@ describe('the dashboard in the built bundle', () => {
   }, 60_000);
 
   it('under --workers 2, either worker shows the traffic and the failures of both', async () => {
+    const { upstream } = started();
     const ws = new Workspace();
     ws.write('api_keys.txt', `${KEY}\n`);
     ws.write('proxy_urls.txt', `${upstream.url}\n`);
