@@ -12,7 +12,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { LastEvent } from '../protocols/gemini/stream-end.js';
-import { UsageTail } from '../upstream/usage-tail.js';
+import { UsageTail, usageInWindow } from '../upstream/usage-tail.js';
 import type { RequestContext } from './context.js';
 import { ErrorFrameGuard } from './error-frames.js';
 import { KeepAlive } from './keep-alive.js';
@@ -57,7 +57,6 @@ export function cutResponse(res: ServerResponse): void {
 export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>, options: GeminiStreamOptions): Promise<void> {
   const guard = new ErrorFrameGuard(options.scrub);
   const last = new LastEvent();
-  const usage = new UsageTail();
   const boundary = new EventBoundary();
   const keepAlive = new KeepAlive(ctx.res, () => KEEP_ALIVE, options.keepaliveMs, () => boundary.here);
   const write = async (out: Buffer | undefined): Promise<void> => {
@@ -69,7 +68,6 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
   try {
     for await (const chunk of body) {
       last.push(chunk);
-      usage.push(chunk);
       await write(guard.push(chunk));
     }
     await write(guard.end());
@@ -78,7 +76,7 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
   } finally {
     keepAlive.stop();
     // A stream cut short still cost what its last whole usage says.
-    ctx.usage = usage.read();
+    ctx.usage = usageInWindow(last.window);
   }
   endOrCut(ctx, last);
 }
@@ -100,11 +98,9 @@ function endOrCut(ctx: RequestContext, last: LastEvent): void {
  */
 export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Buffer>, guard: ErrorFrameGuard): Promise<void> {
   const last = new LastEvent('json-array');
-  const usage = new UsageTail();
   try {
     for await (const chunk of body) {
       last.push(chunk);
-      usage.push(chunk);
       const out = guard.push(chunk);
       if (out !== undefined) await writeChunk(ctx.res, out, ctx.signal);
     }
@@ -113,7 +109,7 @@ export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Bu
   } catch (error) {
     return broken(ctx, error);
   } finally {
-    ctx.usage = usage.read();
+    ctx.usage = usageInWindow(last.window);
   }
   endOrCut(ctx, last);
 }

@@ -9,6 +9,7 @@
  */
 
 import { isObject } from '../protocols/shared/json.js';
+import { TailWindow } from '../protocols/shared/tail-window.js';
 import type { UsageMetadata } from '../protocols/gemini/types.js';
 import { tokenCount } from './usage.js';
 
@@ -85,28 +86,26 @@ export function usageIn(bytes: Buffer): UsageMetadata | undefined {
   return undefined;
 }
 
-/** The end of one body, as it passes. */
-export class UsageTail {
-  #chunks: Buffer[] = [];
-  #bytes = 0;
+/** The answer's usage in `window` (a body's end), read once the body has ended or broke. */
+export function usageInWindow(window: TailWindow): UsageMetadata | undefined {
+  const last = window.last();
+  if (last === undefined) return undefined;
+  // Usually the last chunk holds the whole last event: nothing is joined then.
+  const found = usageIn(last);
+  return found !== undefined || window.size === 1 ? found : usageIn(window.bytes());
+}
 
-  /** Keeps `chunk` as the newest; lets go of what lies wholly before the window. */
+/** The end of one body whose finish nothing else keeps (a plain JSON answer), for its usage. */
+export class UsageTail {
+  readonly #window = new TailWindow(WINDOW);
+
   push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#bytes += chunk.length;
-    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0]?.length ?? 0) >= WINDOW) {
-      this.#bytes -= this.#chunks.shift()?.length ?? 0;
-    }
+    this.#window.push(chunk);
   }
 
   /** The answer's usage, read once the body has ended (or broke: the last whole usage then). */
   read(): UsageMetadata | undefined {
-    const last = this.#chunks.at(-1);
-    if (last === undefined) return undefined;
-    // Usually the last chunk holds the whole last event: nothing is joined then.
-    const found = usageIn(last);
-    if (found !== undefined || this.#chunks.length === 1) return found;
-    return usageIn(Buffer.concat(this.#chunks));
+    return usageInWindow(this.#window);
   }
 }
 

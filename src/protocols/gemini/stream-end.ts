@@ -6,6 +6,7 @@
  * has ended, for the key itself (json-keys.ts). Pure.
  */
 
+import { TailWindow } from '../shared/tail-window.js';
 import { FINISH, hasKey } from './json-keys.js';
 
 /**
@@ -22,8 +23,8 @@ const SPACES = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const CLOSE_BRACKET = 0x5d;
 
 export class LastEvent {
-  #chunks: Buffer[] = [];
-  #bytes = 0;
+  /** The stream's end; the usage Google counted is read from it too (usage-tail.ts). */
+  readonly window = new TailWindow(WINDOW);
   readonly #format: 'sse' | 'json-array';
 
   /**
@@ -34,18 +35,13 @@ export class LastEvent {
     this.#format = format;
   }
 
-  /** Keeps `chunk` as the newest; drops what lies wholly before the window. */
   push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#bytes += chunk.length;
-    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0]?.length ?? 0) >= WINDOW) {
-      this.#bytes -= this.#chunks.shift()?.length ?? 0;
-    }
+    this.window.push(chunk);
   }
 
   /** True when the last event (within the window) holds a `finishReason` key. */
   finished(): boolean {
-    const all = this.#chunks.length === 1 ? this.#chunks[0] ?? Buffer.alloc(0) : Buffer.concat(this.#chunks);
+    const all = this.window.bytes();
     const window = all.subarray(Math.max(0, all.length - WINDOW));
     let end = window.length;
     while (end > 0 && SPACES.has(window[end - 1] ?? 0)) end--;
