@@ -172,6 +172,18 @@ describe('the last event of a passed-through stream', () => {
     expect(finished(event(chunk('a')), '{\n  "error": {"code": 503, "status": "UNAVAILABLE"}\n}\n')).toBe(false);
   });
 
+  it('keeps the last event only, once a chunk ended the one before; a trailing blank chunk is kept with it', () => {
+    const last = new LastEvent();
+    for (const piece of bytes(event(chunk('a')), event(chunk('b')), event(chunk('c', 'STOP')), '\r\n')) last.push(piece);
+    expect(last.window.bytes().toString()).toBe(`${event(chunk('c', 'STOP'))}\r\n`);
+    expect(last.finished()).toBe(true);
+  });
+
+  it('keeps an event split across chunks whole', () => {
+    expect(finished(event(chunk('a', 'STOP')), 'data: {"candidates":[{"content":{"parts":[{"text":"b"}]},', '"finishReason": "STOP"}]}\r\n', '\r\n')).toBe(true);
+    expect(finished(event(chunk('a', 'STOP')), 'data: {"candidates":[{"content":{"parts":[{"text":"b"}]},', '"index": 0}]}\r\n', '\r\n')).toBe(false);
+  });
+
   it('keeps only a window of the stream, yet finds the key in a last event larger than it', () => {
     const big = event(chunk('x'.repeat(200 * 1024), 'STOP'));
     expect(finished(event(chunk('a')), big.slice(0, 100_000), big.slice(100_000))).toBe(true);

@@ -22,6 +22,15 @@ const SPACES = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 const CLOSE_BRACKET = 0x5d;
 
+function isBlank(chunk: Buffer): boolean {
+  for (const byte of chunk) if (!SPACES.has(byte)) return false;
+  return true;
+}
+
+function endsWith(chunk: Buffer, end: Buffer): boolean {
+  return chunk.length >= end.length && chunk.compare(end, 0, end.length, chunk.length - end.length) === 0;
+}
+
 export class LastEvent {
   /** The stream's end; the usage Google counted is read from it too (usage-tail.ts). */
   readonly window = new TailWindow(WINDOW);
@@ -35,8 +44,15 @@ export class LastEvent {
     this.#format = format;
   }
 
+  /** The kept bytes end where an event ends: the next chunk with content starts the last event. */
+  #atEventEnd = false;
+
   push(chunk: Buffer): void {
+    // An `alt=sse` stream keeps its last event only, not the window's worth of earlier ones:
+    // Gemini sends an event per chunk, and a thousand streams held 13 MB of them (bench, scenario 4).
+    if (this.#format === 'sse' && this.#atEventEnd && !isBlank(chunk)) this.window.clear();
     this.window.push(chunk);
+    if (!isBlank(chunk)) this.#atEventEnd = EVENT_ENDS.some((end) => endsWith(chunk, end));
   }
 
   /** True when the last event (within the window) holds a `finishReason` key. */

@@ -22,6 +22,12 @@ export class TailWindow {
     }
   }
 
+  /** Lets go of everything kept (what came so far no longer matters). */
+  clear(): void {
+    this.#chunks = [];
+    this.#bytes = 0;
+  }
+
   /** The newest chunk; undefined before any. */
   last(): Buffer | undefined {
     return this.#chunks.at(-1);
