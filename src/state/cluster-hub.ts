@@ -11,6 +11,7 @@
 
 import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import type { Content } from '../protocols/gemini/types.js';
+import { entryOf, subjectName, type EntryChange } from './entries.js';
 import type { SharedChange, WindowRate } from './link.js';
 import { MemorySessionStore, type SessionLimits } from './memory-sessions.js';
 import type { Chat, ChatSettings, OpenResult } from './sessions.js';
@@ -84,32 +85,6 @@ function isChange(value: unknown): value is SharedChange {
   return typeof value === 'object' && value !== null && CHANGE_TYPES.has(String((value as { type?: unknown }).type));
 }
 
-/** Where a change's state lives, and whether the change sets it (true) or clears it (false). */
-function slotOf(change: SharedChange): { slot: string; set: boolean } {
-  switch (change.type) {
-    case 'key-cooling': return { slot: `cooling\n${change.keyId}\n${change.scope}`, set: true };
-    case 'key-uncooled': return { slot: `cooling\n${change.keyId}\n${change.scope}`, set: false };
-    case 'key-disabled': return { slot: `disabled\n${change.keyId}`, set: true };
-    case 'key-enabled': return { slot: `disabled\n${change.keyId}`, set: false };
-    case 'key-project': return { slot: `project\n${change.keyId}`, set: true };
-    case 'path-health': return { slot: `path\n${change.path}\n${change.id}`, set: change.unhealthyUntilMs > 0 };
-    case 'resource': return { slot: `resource\n${change.name}`, set: true };
-    case 'resource-forgotten': return { slot: `resource\n${change.name}`, set: false };
-    case 'upload': return { slot: `upload\n${change.id}`, set: true };
-    // Never kept as a slot: usage counts add up (see #relay).
-    case 'usage': return { slot: 'usage', set: false };
-  }
-}
-
-/** When a kept change stops being in force (Infinity: until another change clears it). */
-function expiryOf(change: SharedChange): number {
-  switch (change.type) {
-    case 'key-cooling': case 'resource': case 'upload': return change.untilMs;
-    case 'path-health': return change.unhealthyUntilMs;
-    default: return Infinity;
-  }
-}
-
 export interface HubOptions {
   /** The same limits one process would apply to its chats. */
   readonly sessions: SessionLimits;
@@ -132,7 +107,7 @@ interface Peer {
 export class ClusterHub {
   readonly #peers = new Map<number, Peer>();
   /** The latest change per slot still in force, oldest first. */
-  readonly #state = new Map<string, SharedChange>();
+  readonly #state = new Map<string, EntryChange>();
   readonly #store: MemorySessionStore;
   readonly #windows = new SlidingWindow(MAX_RATED_USERS);
   readonly #now: () => number;
@@ -221,8 +196,9 @@ export class ClusterHub {
     for (const [id, peer] of this.#peers) if (id !== from) peer.send(message);
   }
 
-  #remember(change: SharedChange): void {
-    const { slot, set } = slotOf(change);
+  #remember(change: EntryChange): void {
+    const { subject, set } = entryOf(change);
+    const slot = subjectName(subject);
     // Deleted first, so the map stays in order of last change.
     this.#state.delete(slot);
     if (set) this.#state.set(slot, change);
@@ -234,7 +210,7 @@ export class ClusterHub {
 
   #sweep(): void {
     const now = this.#now();
-    for (const [slot, change] of this.#state) if (expiryOf(change) <= now) this.#state.delete(slot);
+    for (const [slot, change] of this.#state) if (entryOf(change).untilMs <= now) this.#state.delete(slot);
   }
 
   async #answer(workerId: number, id: number, request: StateRequest): Promise<void> {

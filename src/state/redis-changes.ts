@@ -8,11 +8,9 @@
 
 import { isObject } from '../protocols/shared/json.js';
 import { DAYS_KEPT, HOURS_KEPT, parseUsageDoc, type CountsDoc, type UsageDoc } from '../upstream/usage.js';
+import { endingAt, entryOf, type EntryChange } from './entries.js';
 import type { SharedChange } from './link.js';
 import type { RedisKeys } from './redis-keys.js';
-
-/** A change kept as one state entry: every change but usage counts, which add up (see usageIncrements). */
-export type EntryChange = Exclude<SharedChange, { type: 'usage' }>;
 
 /** The one write a change makes: a value (with its time to live, or none) or a removal. */
 export type StateWrite =
@@ -21,65 +19,26 @@ export type StateWrite =
 
 /** The write that keeps `change` for processes that start or reconnect later. */
 export function stateWrite(keys: RedisKeys, change: EntryChange, nowMs: number): StateWrite {
-  switch (change.type) {
-    case 'key-cooling':
-      return until(keys.cooling(change.keyId, change.scope), change, change.untilMs, nowMs);
-    case 'key-uncooled':
-      return { op: 'del', key: keys.cooling(change.keyId, change.scope) };
-    case 'key-disabled':
-      return forever(keys.disabled(change.keyId), change);
-    case 'key-enabled':
-      return { op: 'del', key: keys.disabled(change.keyId) };
-    case 'key-project':
-      return forever(keys.project(change.keyId), change);
-    case 'path-health':
-      // A path healthy again holds nothing a new process needs: every path starts healthy.
-      return until(keys.path(change.path, change.id), change, change.unhealthyUntilMs, nowMs);
-    case 'resource':
-      return until(keys.resource(change.name), change, change.untilMs, nowMs);
-    case 'resource-forgotten':
-      return { op: 'del', key: keys.resource(change.name) };
-    case 'upload':
-      return until(keys.upload(change.id), change, change.untilMs, nowMs);
-  }
-}
-
-/** Whether the change's state has run out: re-sending it later would only erase newer state. */
-export function expired(change: SharedChange, nowMs: number): boolean {
-  switch (change.type) {
-    case 'key-cooling':
-    case 'resource':
-    case 'upload':
-      return change.untilMs <= nowMs;
-    case 'path-health':
-      return change.unhealthyUntilMs !== 0 && change.unhealthyUntilMs <= nowMs;
-    default:
-      return false;
-  }
+  const { subject, set, untilMs } = entryOf(change);
+  const key = keys.entry(subject);
+  if (!set) return { op: 'del', key };
+  if (untilMs === Infinity) return { op: 'set', key, value: JSON.stringify(change), ttlMs: undefined };
+  const ttlMs = Math.ceil(untilMs - nowMs);
+  return ttlMs <= 0 ? { op: 'del', key } : { op: 'set', key, value: JSON.stringify(change), ttlMs };
 }
 
 /**
  * The change a state entry holds, its end moved to `nowMs + pttl` (this process's clock); undefined
  * when the entry is gone (`pttl` -2) or does not hold a change.
  */
-export function rebuild(value: string | null, pttl: number, nowMs: number): SharedChange | undefined {
+export function rebuild(value: string | null, pttl: number, nowMs: number): EntryChange | undefined {
   if (value === null || pttl === -2) return undefined;
   const change = parseChange(parseJson(value));
-  if (change === undefined || pttl < 0) return change;
-  const end = nowMs + pttl;
-  switch (change.type) {
-    case 'key-cooling':
-    case 'resource':
-    case 'upload':
-      return { ...change, untilMs: end };
-    case 'path-health':
-      return { ...change, unhealthyUntilMs: end };
-    default:
-      return change;
-  }
+  // A state entry never holds usage counts (they live in hashes of their own).
+  if (change === undefined || change.type === 'usage') return undefined;
+  return pttl < 0 ? change : endingAt(change, nowMs + pttl);
 }
 
-/** The JSON in `text`, or undefined when it is not JSON. */
 export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -133,17 +92,6 @@ export function parseChange(value: unknown): SharedChange | undefined {
   }
   // Every field of this type was checked against SHAPES, which the compiler ties to SharedChange.
   return change as SharedChange;
-}
-
-function forever(key: string, change: EntryChange): StateWrite {
-  return { op: 'set', key, value: JSON.stringify(change), ttlMs: undefined };
-}
-
-/** A value that lives until `untilMs`, or a removal when that is already past. */
-function until(key: string, change: EntryChange, untilMs: number, nowMs: number): StateWrite {
-  const ttlMs = Math.ceil(untilMs - nowMs);
-  if (ttlMs <= 0) return { op: 'del', key };
-  return { op: 'set', key, value: JSON.stringify(change), ttlMs };
 }
 
 const HOUR_MS = 3_600_000;

@@ -5,6 +5,8 @@
  * `:` inside a part. Only ids appear here: an API key never becomes part of a name.
  */
 
+import type { EntrySubject } from './entries.js';
+
 export const DEFAULT_PREFIX = 'gemini-proxy:';
 
 /** The state entries `snapshot()` rebuilds from all live under this part of the name. */
@@ -29,28 +31,9 @@ export class RedisKeys {
     return `${escapeGlob(this.prefix + STATE)}*`;
   }
 
-  cooling(keyId: string, scope: string): string {
-    return this.#state('cooling', keyId, scope);
-  }
-
-  disabled(keyId: string): string {
-    return this.#state('disabled', keyId);
-  }
-
-  project(keyId: string): string {
-    return this.#state('project', keyId);
-  }
-
-  path(kind: string, id: string): string {
-    return this.#state('path', kind, id);
-  }
-
-  resource(name: string): string {
-    return this.#state('resource', name);
-  }
-
-  upload(id: string): string {
-    return this.#state('upload', id);
+  /** The state key of one entry (entries.ts): its kind and ids, each part percent-encoded. */
+  entry({ kind, parts }: EntrySubject): string {
+    return this.#state(kind, ...parts);
   }
 
   /** A hash of the usage counts of the clock hour that starts at `startMs` (see redis-changes.ts). */

@@ -13,11 +13,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { isObject } from '../protocols/shared/json.js';
+import { expired, type EntryChange } from './entries.js';
 import type { LinkHealth, SharedChange, StateLink, WindowRate } from './link.js';
 import type { SessionLimits } from './memory-sessions.js';
 import { UsageBook } from '../upstream/usage.js';
 import {
-  expired, parseChange, parseJson, rebuild, stateWrite, usageFromHashes, usageIncrements, type EntryChange, type StateWrite,
+  parseChange, parseJson, rebuild, stateWrite, usageFromHashes, usageIncrements, type StateWrite,
 } from './redis-changes.js';
 import { RedisConnections } from './redis-connection.js';
 import { DEFAULT_PREFIX, RedisKeys } from './redis-keys.js';

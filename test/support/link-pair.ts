@@ -5,25 +5,11 @@
  * message rate and the chats live in one place. Not a fake of Redis: a stand-in for "some link".
  */
 
+import { entryOf, subjectName } from '../../src/state/entries.js';
 import type { LinkHealth, SharedChange, StateLink, WindowRate } from '../../src/state/link.js';
 import { MemorySessionStore } from '../../src/state/memory-sessions.js';
 import type { SessionStore } from '../../src/state/sessions.js';
 import { SlidingWindow } from '../../src/state/sliding-window.js';
-
-/** What a change sets; usage batches are additions, not states, so no snapshot holds them. */
-function subject(change: Exclude<SharedChange, { type: 'usage' }>): string {
-  switch (change.type) {
-    case 'key-cooling':
-    case 'key-uncooled': return `cool ${change.keyId} ${change.scope}`;
-    case 'key-disabled':
-    case 'key-enabled': return `disabled ${change.keyId}`;
-    case 'key-project': return `project ${change.keyId}`;
-    case 'path-health': return `${change.path} ${change.id}`;
-    case 'resource':
-    case 'resource-forgotten': return `resource ${change.name}`;
-    case 'upload': return `upload ${change.id}`;
-  }
-}
 
 export class LinkBus {
   readonly #handlers = new Map<number, (change: SharedChange) => void>();
@@ -41,7 +27,8 @@ export class LinkBus {
     return {
       publish(change) {
         bus.published.push({ from: id, change });
-        if (change.type !== 'usage') bus.#latest.set(subject(change), change);
+        // Usage batches are additions, not entries: no snapshot holds them.
+        if (change.type !== 'usage') bus.#latest.set(subjectName(entryOf(change).subject), change);
         queueMicrotask(() => {
           for (const [other, apply] of bus.#handlers) if (other !== id) apply(change);
         });

@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { SharedChange } from '../../src/state/link.js';
-import { expired, parseChange, rebuild, stateWrite } from '../../src/state/redis-changes.js';
+import { expired } from '../../src/state/entries.js';
+import { parseChange, rebuild, stateWrite } from '../../src/state/redis-changes.js';
 import { RedisKeys } from '../../src/state/redis-keys.js';
 
 const keys = new RedisKeys('gp:');
