@@ -18,6 +18,7 @@ import { finishUpload, startUpload } from '../support/resumable.js';
 import { generate, rawRequest } from '../support/http.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
 import { RedisServer } from '../support/redis-server.js';
+import { expectChatAcross, postJson } from '../support/chat-pair.js';
 
 const [ALPHA, BETA] = ['redis-daemon-key-alpha-7f3e', 'redis-daemon-key-beta-0c9d'] as const;
 const LIMITS = { maxChats: 100, maxChatsPerUser: 10, idleTimeoutMs: 60_000 };
@@ -70,10 +71,6 @@ describe('two daemons on one Redis', () => {
   }
 
   const stateOf = async (proxy: TestProxy, secret: string) => (await proxy.status()).keys.find((key) => key.id === keyId(secret))?.state;
-  const post = async (proxy: TestProxy, path: string, body: unknown) => {
-    const response = await rawRequest(proxy.url, { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, json: JSON.parse(response.body) as Record<string, unknown> };
-  };
 
   beforeEach(async () => {
     prefix = `daemons${++prefixes}:`;
@@ -101,19 +98,14 @@ describe('two daemons on one Redis', () => {
   });
 
   it('a chat goes on through either daemon, and the user\'s rate holds across both', async () => {
-    const chatId = (await post(one, '/start_chat', { user_id: 'alice' })).json['chat_id'];
-    expect((await post(two, '/send_message', { chat_id: chatId, message: 'first' })).status).toBe(200);
-    expect((await post(one, '/send_message', { chat_id: chatId, message: 'second' })).status).toBe(200);
-    expect((await post(two, '/send_message', { chat_id: chatId, message: 'third' })).status).toBe(429);
-    const contents = upstream.sentJson(1)['contents'] as { parts: { text: string }[] }[];
-    expect(contents.map((turn) => turn.parts[0]?.text)).toEqual(['first', expect.any(String), 'second']);
+    await expectChatAcross(one, two, upstream);
   });
 
   it('Redis stopped: both keep serving on their own state, a chat answers 503; Redis back: what was learned reaches the other', async () => {
-    const chatId = (await post(one, '/start_chat', { user_id: 'alice' })).json['chat_id'];
+    const chatId = (await postJson(one, '/start_chat', { user_id: 'alice' })).json['chat_id'];
     await server.stop();
     for (const proxy of [one, two]) expect((await generate(proxy.url)).status).toBe(200);
-    const refused = await post(two, '/send_message', { chat_id: chatId, message: 'hello?' });
+    const refused = await postJson(two, '/send_message', { chat_id: chatId, message: 'hello?' });
     expect(refused.status).toBe(503);
     expect(refused.json['error']).toBe('the shared state this request needs is unavailable');
     upstream.forKey(ALPHA, fail('quotaPerMinute', '30s'));
@@ -124,8 +116,8 @@ describe('two daemons on one Redis', () => {
     await server.start();
     await until(async () => (await stateOf(two, ALPHA)) === 'cooling', 'the cooling learned meanwhile reached two');
     // This test's Redis keeps nothing on disk: the chat went with it; a new one works again.
-    const again = (await post(two, '/start_chat', { user_id: 'alice' })).json['chat_id'];
-    expect((await post(one, '/send_message', { chat_id: again, message: 'back' })).status).toBe(200);
+    const again = (await postJson(two, '/start_chat', { user_id: 'alice' })).json['chat_id'];
+    expect((await postJson(one, '/send_message', { chat_id: again, message: 'back' })).status).toBe(200);
   });
 
   it('an upload started on one continues on the other, and its file is asked for with its key through either', async () => {
@@ -147,7 +139,7 @@ describe('two daemons on one Redis', () => {
   it('holds key ids in Redis, never a key', async () => {
     upstream.forKey(ALPHA, fail('quotaPerMinute', '30s'));
     await generate(one.url);
-    await post(one, '/start_chat', { user_id: 'alice' });
+    await postJson(one, '/start_chat', { user_id: 'alice' });
     const inspect = createClient({ url: server.url });
     await inspect.connect();
     try {

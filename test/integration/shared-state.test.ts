@@ -12,7 +12,8 @@ import { keyId } from '../../src/config/lists.js';
 import { fail } from '../support/behaviours.js';
 import { FakeGemini } from '../support/fake-gemini.js';
 import { FakeProjects, projectsOf } from '../support/fake-projects.js';
-import { closedPort, generate, rawRequest } from '../support/http.js';
+import { closedPort, generate } from '../support/http.js';
+import { expectChatAcross } from '../support/chat-pair.js';
 import { LinkBus } from '../support/link-pair.js';
 import { finishUpload, startUpload } from '../support/resumable.js';
 import { startProxy, type ProxyOptions, type TestProxy } from '../support/proxy.js';
@@ -90,15 +91,6 @@ describe('two daemons on one state link', () => {
 
   it('a chat started through one continues through the other; the user\'s message rate holds across both', async () => {
     await startPair({ users: ['alice'], settings: { userRate: { requests: 2, perMs: 1_000 } } });
-    const post = async (proxy: TestProxy, path: string, body: unknown) => {
-      const response = await rawRequest(proxy.url, { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return { status: response.status, json: JSON.parse(response.body) as Record<string, unknown> };
-    };
-    const chatId = (await post(one, '/start_chat', { user_id: 'alice' })).json['chat_id'];
-    expect((await post(two, '/send_message', { chat_id: chatId, message: 'first' })).status).toBe(200);
-    expect((await post(one, '/send_message', { chat_id: chatId, message: 'second' })).status).toBe(200);
-    expect((await post(two, '/send_message', { chat_id: chatId, message: 'third' })).status).toBe(429);
-    const contents = upstream.sentJson(1)['contents'] as { parts: { text: string }[] }[];
-    expect(contents.map((turn) => turn.parts[0]?.text)).toEqual(['first', expect.any(String), 'second']);
+    await expectChatAcross(one, two, upstream);
   });
 });
