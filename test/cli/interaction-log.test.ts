@@ -5,9 +5,9 @@
  */
 
 import { existsSync, readFileSync, renameSync, watch } from 'node:fs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGemini } from '../support/fake-gemini.js';
-import { assertBundleFresh, cleanUp, send, startCli, Workspace, type CliProcess, type Reply } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { cliFixture } from './fixture.js';
+import { send, startCli, type CliProcess, type Reply } from './support.js';
 
 const KEY = 'AIzaInteractionKey01';
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -43,27 +43,12 @@ function post(base: string, path: string, body: unknown): Promise<Reply> {
 }
 
 describe('gemini-proxy: chat sessions, the interaction log and the users file', () => {
-  let upstream: FakeGemini;
-  let ws: Workspace;
+  const fixture = cliFixture([KEY]);
   let cli: CliProcess;
   let base: string;
 
-  beforeAll(() => assertBundleFresh());
-
-  beforeEach(async () => {
-    upstream = await FakeGemini.start();
-    ws = new Workspace();
-    ws.write('api_keys.txt', `${KEY}\n`);
-    ws.write('proxy_urls.txt', `${upstream.url}\n`);
-  });
-
-  afterEach(async () => {
-    await cleanUp();
-    await upstream.close();
-  });
-
   async function start(...args: string[]): Promise<void> {
-    cli = startCli(['-port=0', '-protocol=session', '--watch-interval', '0', ...args], { cwd: ws.dir });
+    cli = startCli(['-port=0', '-protocol=session', '--watch-interval', '0', ...args], { cwd: fixture.ws.dir });
     base = await cli.ready();
   }
 
@@ -84,15 +69,15 @@ describe('gemini-proxy: chat sessions, the interaction log and the users file', 
   }
 
   it('one line per message in the file, and a new file after logrotate renames it and sends SIGHUP', async () => {
-    ws.write('valid_users.txt', 'alice\n');
+    fixture.ws.write('valid_users.txt', 'alice\n');
     await start('--interaction-log', 'log.jsonl');
     expect(await cli.listening()).toMatchObject({ users: 1 });
-    const file = ws.path('log.jsonl');
-    const rotated = ws.path('log.jsonl.1');
+    const file = fixture.ws.path('log.jsonl');
+    const rotated = fixture.ws.path('log.jsonl.1');
     const chatId = await startChat('alice');
 
     const answer = await sendMessage(chatId, 'hi');
-    const [first] = await waitForLines(ws.dir, file, 1);
+    const [first] = await waitForLines(fixture.ws.dir, file, 1);
     expect(first).toEqual({ timestamp: expect.stringMatching(ISO_8601) as unknown, user_id: 'alice', message: 'hi', output_length: answer.length });
     expect(cli.events('interaction')[0]).toMatchObject({ ...first, level: 'info' });
 
@@ -100,7 +85,7 @@ describe('gemini-proxy: chat sessions, the interaction log and the users file', 
     cli.signal('SIGHUP');
     expect(await cli.waitForEvent('reloaded', { trigger: 'SIGHUP' })).toMatchObject({ users: 1 });
     const second = await sendMessage(chatId, 'What about New Jersey?');
-    const lines = await waitForLines(ws.dir, file, 1);
+    const lines = await waitForLines(fixture.ws.dir, file, 1);
 
     expect(lines).toEqual([{
       timestamp: expect.stringMatching(ISO_8601) as unknown, user_id: 'alice', message: 'What about New Jersey?', output_length: second.length,
@@ -109,21 +94,21 @@ describe('gemini-proxy: chat sessions, the interaction log and the users file', 
   });
 
   it('a restarted daemon appends to the file, never truncating it; a shutdown flushes it', async () => {
-    ws.write('valid_users.txt', 'alice\n');
-    ws.write('log.jsonl', '{"earlier":true}\n');
+    fixture.ws.write('valid_users.txt', 'alice\n');
+    fixture.ws.write('log.jsonl', '{"earlier":true}\n');
     await start('--interaction-log', 'log.jsonl');
     await sendMessage(await startChat('alice'), 'hi');
     cli.signal('SIGTERM');
     expect((await cli.exited).code).toBe(0);
-    const lines = linesOf(ws.path('log.jsonl'));
+    const lines = linesOf(fixture.ws.path('log.jsonl'));
     expect(lines).toEqual([{ earlier: true }, expect.objectContaining({ user_id: 'alice', message: 'hi' })]);
   });
 
   it('a user added to the users file while running can start a chat after the file-change reload', async () => {
-    ws.write('valid_users.txt', 'alice\n');
+    fixture.ws.write('valid_users.txt', 'alice\n');
     await start('--watch-interval', '50ms');
     expect((await post(base, '/start_chat', { user_id: 'bob' })).status).toBe(403);
-    ws.replace('valid_users.txt', 'alice\nbob\n');
+    fixture.ws.replace('valid_users.txt', 'alice\nbob\n');
     expect(await cli.waitForEvent('reloaded', { trigger: 'file-change' })).toMatchObject({ users: 2 });
     await startChat('bob');
   });
@@ -132,7 +117,7 @@ describe('gemini-proxy: chat sessions, the interaction log and the users file', 
     await start('--watch-interval', '50ms');
     expect(await cli.listening()).toMatchObject({ users: 0 });
     expect((await post(base, '/start_chat', { user_id: 'alice' })).status).toBe(403);
-    ws.replace('valid_users.txt', 'alice\n');
+    fixture.ws.replace('valid_users.txt', 'alice\n');
     expect(await cli.waitForEvent('reloaded', { trigger: 'file-change' })).toMatchObject({ users: 1 });
     await startChat('alice');
   });

@@ -3,38 +3,23 @@
  * timeout, a stream that never ends is cut and the process still exits 0.
  */
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGemini } from '../support/fake-gemini.js';
-import { assertBundleFresh, cleanUp, sseTexts, startCli, streamStarted, tryConnect, Workspace } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { cliFixture } from './fixture.js';
+import { sseTexts, startCli, streamStarted, tryConnect } from './support.js';
 
 describe('gemini-proxy: shutting down', () => {
-  let upstream: FakeGemini;
-  let ws: Workspace;
-
-  beforeAll(() => assertBundleFresh());
-
-  beforeEach(async () => {
-    upstream = await FakeGemini.start();
-    ws = new Workspace();
-    ws.write('api_keys.txt', 'AIzaShutdownKey0001\n');
-    ws.write('proxy_urls.txt', `${upstream.url}\n`);
-  });
-
-  afterEach(async () => {
-    await cleanUp();
-    await upstream.close();
-  });
+  const fixture = cliFixture(['AIzaShutdownKey0001']);
 
   it('SIGTERM: refuses new work, lets the open stream finish, exits 0', async () => {
-    const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: ws.dir });
+    const cli = startCli(['-port=0', '--watch-interval', '0'], { cwd: fixture.ws.dir });
     const base = await cli.ready();
-    const { stream, client } = await streamStarted(base, upstream);
+    const { stream, client } = await streamStarted(base, fixture.upstream);
 
     cli.signal('SIGTERM');
     expect(await cli.waitForEvent('shutting-down')).toMatchObject({ signal: 'SIGTERM' });
     const late = await tryConnect(base);
     expect(late.refused ? 'refused' : late.status).toBeOneOf(['refused', 503]);
-    expect(upstream.requests).toHaveLength(1);
+    expect(fixture.upstream.requests).toHaveLength(1);
 
     stream.send('second');
     stream.send('third', 'STOP');
@@ -50,9 +35,9 @@ describe('gemini-proxy: shutting down', () => {
   });
 
   it('SIGTERM with --drain-timeout 200ms: a stream that never ends is cut, and the exit is still 0', async () => {
-    const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '200ms'], { cwd: ws.dir });
+    const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '200ms'], { cwd: fixture.ws.dir });
     const base = await cli.ready();
-    const { client } = await streamStarted(base, upstream);
+    const { client } = await streamStarted(base, fixture.upstream);
 
     cli.signal('SIGTERM');
     expect(await cli.waitForEvent('shutting-down')).toMatchObject({ signal: 'SIGTERM', drainMs: 200 });
@@ -62,14 +47,14 @@ describe('gemini-proxy: shutting down', () => {
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(cli.lines.some((line) => String(line.msg).startsWith('drain timeout'))).toBe(true);
     // The upstream request was given up too, not left hanging.
-    await upstream.requests[0]?.closed;
-    expect(upstream.requests[0]?.closedEarly).toBe(true);
+    await fixture.upstream.requests[0]?.closed;
+    expect(fixture.upstream.requests[0]?.closedEarly).toBe(true);
   });
 
   it('a second signal during the drain stops at once, with exit code 1', async () => {
-    const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '10m'], { cwd: ws.dir });
+    const cli = startCli(['-port=0', '--watch-interval', '0', '--drain-timeout', '10m'], { cwd: fixture.ws.dir });
     const base = await cli.ready();
-    await streamStarted(base, upstream);
+    await streamStarted(base, fixture.upstream);
     cli.signal('SIGTERM');
     await cli.waitForEvent('shutting-down');
     cli.signal('SIGINT');

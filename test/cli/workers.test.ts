@@ -4,11 +4,9 @@
  * is restarted, and a start that cannot listen ends with one exit code.
  */
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGemini } from '../support/fake-gemini.js';
+import { describe, expect, it } from 'vitest';
+import { cliFixture } from './fixture.js';
 import {
-  assertBundleFresh,
-  cleanUp,
   GENERATE_PATH,
   occupyPort,
   PROMPT_BODY,
@@ -16,7 +14,6 @@ import {
   sseTexts,
   startCli,
   streamStarted,
-  Workspace,
   type CliProcess,
   type LogLine,
 } from './support.js';
@@ -42,25 +39,10 @@ function pidsOf(cli: CliProcess, event: string): number[] {
 }
 
 describe('gemini-proxy --workers 2', () => {
-  let upstream: FakeGemini;
-  let ws: Workspace;
-
-  beforeAll(() => assertBundleFresh());
-
-  beforeEach(async () => {
-    upstream = await FakeGemini.start();
-    ws = new Workspace();
-    ws.write('api_keys.txt', `${K1}\n`);
-    ws.write('proxy_urls.txt', `${upstream.url}\n`);
-  });
-
-  afterEach(async () => {
-    await cleanUp();
-    await upstream.close();
-  });
+  const fixture = cliFixture([K1]);
 
   function startCliWith(args: string[]): CliProcess {
-    return startCli(['-protocol=gemini', '--watch-interval', '0', ...args], { cwd: ws.dir });
+    return startCli(['-protocol=gemini', '--watch-interval', '0', ...args], { cwd: fixture.ws.dir });
   }
 
   /** Starts the primary; resolves once both workers listen and the port answers. */
@@ -87,12 +69,12 @@ describe('gemini-proxy --workers 2', () => {
     expect(served).toHaveLength(6);
     // node:cluster hands connections to the workers in turn: each fresh connection goes to the next.
     expect(new Set(served)).toEqual(new Set(workers));
-    expect(upstream.requests).toHaveLength(6);
+    expect(fixture.upstream.requests).toHaveLength(6);
   });
 
   it('SIGHUP reaches every worker: each re-reads the lists and says "reloaded"', async () => {
     const { cli, workers } = await start();
-    ws.write('api_keys.txt', `${K1}\n${K2}\n`);
+    fixture.ws.write('api_keys.txt', `${K1}\n${K2}\n`);
     cli.signal('SIGHUP');
     await cli.waitFor(() => pidsOf(cli, 'reloaded').length === 2, 'both workers reloaded');
     expect(new Set(pidsOf(cli, 'reloaded'))).toEqual(new Set(workers));
@@ -102,7 +84,7 @@ describe('gemini-proxy --workers 2', () => {
 
   it('SIGTERM drains both workers (an open stream finishes) and exits 0 once both stopped', async () => {
     const { cli, base, workers } = await start();
-    const { stream, client } = await streamStarted(base, upstream);
+    const { stream, client } = await streamStarted(base, fixture.upstream);
     cli.signal('SIGTERM');
     await cli.waitFor(() => pidsOf(cli, 'shutting-down').length === 3, 'the primary and both workers shutting down');
     for (const pid of workers) {
@@ -135,7 +117,7 @@ describe('gemini-proxy --workers 2', () => {
 
   it('a second signal to the primary stops the draining workers at once, with exit code 1', async () => {
     const { cli, base } = await start();
-    await streamStarted(base, upstream);
+    await streamStarted(base, fixture.upstream);
     cli.signal('SIGTERM');
     await cli.waitFor(() => pidsOf(cli, 'shutting-down').length === 3, 'the primary and both workers shutting down');
     cli.signal('SIGTERM');
@@ -180,11 +162,11 @@ describe('gemini-proxy --workers 2', () => {
   });
 
   it('a key file that cannot be read is reported once, by the primary, before any worker starts', async () => {
-    ws.write('proxy_urls.txt', 'relay.example.com:8080\n');
+    fixture.ws.write('proxy_urls.txt', 'relay.example.com:8080\n');
     const cli = startCliWith(['-port=0', '--workers', '2']);
     expect(await cli.exited).toEqual({ code: 2, signal: null });
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
-    expect(cli.stderr).toContain(ws.path('proxy_urls.txt'));
+    expect(cli.stderr).toContain(fixture.ws.path('proxy_urls.txt'));
     expect(cli.events('workers-starting')).toEqual([]);
   });
 });
