@@ -34,4 +34,5 @@ const server = createServer(async (req, res) => {
     res.end();
   }
 });
-server.listen(Number(port), '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+// The daemon's accept queue (src/server/daemon.ts): bursts of streams must not measure SYN retries.
+server.listen({ port: Number(port), host: '127.0.0.1', backlog: 4096 }, () => process.stdout.write(`${server.address().port}\n`));

@@ -12,7 +12,7 @@ import type { Launch } from './processes.js';
 
 /** The repository: the bench runs as dist/bench.cjs. */
 export const ROOT = join(__dirname, '..');
-export const CLI = join(ROOT, 'dist', 'gemini-proxy.cjs');
+export const CLI = process.env.GP_BENCH_CLI ?? join(ROOT, 'dist', 'gemini-proxy.cjs');
 /** Where scripts/build-binary.mjs writes the single executable by default. */
 export const SINGLE_EXECUTABLE = join(ROOT, 'dist', 'gemini-proxy');
 export const RESULTS_FILE = join(ROOT, 'bench', 'results.json');

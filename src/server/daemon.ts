@@ -50,6 +50,13 @@ import { mergeTraffic, TRAFFIC_TOPIC, TrafficHistory } from './traffic.js';
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
 
+/**
+ * Connections the kernel queues before the proxy accepts them (capped by net.core.somaxconn).
+ * Node's default, 511, overflowed when 1,000 clients opened streams at once: the dropped ones
+ * waited a second for their SYN to be sent again (npm run bench, scenario 4).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface DaemonOptions {
   readonly config: Config;
   readonly lists: Lists;
@@ -237,7 +244,7 @@ export class Daemon {
     await this.#sync.resync(this.#log);
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(this.#config.port, this.#config.host, () => {
+      this.#server.listen({ port: this.#config.port, host: this.#config.host, backlog: LISTEN_BACKLOG }, () => {
         this.#server.off('error', reject);
         resolve();
       });

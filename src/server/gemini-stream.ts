@@ -16,7 +16,7 @@ import { UsageTail, usageInWindow } from '../upstream/usage-tail.js';
 import type { RequestContext } from './context.js';
 import { ErrorFrameGuard } from './error-frames.js';
 import { KeepAlive } from './keep-alive.js';
-import { writeChunk } from './respond.js';
+import { drained, writeChunk } from './respond.js';
 
 /** Framed as Google frames its events, so a parser that splits on `\r\n\r\n` only still copes. */
 const KEEP_ALIVE = ': keep-alive\r\n\r\n';
@@ -57,28 +57,50 @@ export function cutResponse(res: ServerResponse): void {
 export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>, options: GeminiStreamOptions): Promise<void> {
   const guard = new ErrorFrameGuard(options.scrub);
   const last = new LastEvent();
-  const boundary = new EventBoundary();
-  const keepAlive = new KeepAlive(ctx.res, () => KEEP_ALIVE, options.keepaliveMs, () => boundary.here);
-  const write = async (out: Buffer | undefined): Promise<void> => {
-    if (out === undefined) return;
-    keepAlive.wrote();
-    boundary.saw(out);
-    await writeChunk(ctx.res, out, ctx.signal);
-  };
+  // Only a stream that gets keep-alive comments tracks where its events end (the default has none).
+  const pacer = options.keepaliveMs > 0 ? new CommentPacer(ctx.res, options.keepaliveMs) : undefined;
+  const { res, signal } = ctx;
   try {
     for await (const chunk of body) {
       last.push(chunk);
-      await write(guard.push(chunk));
+      const out = guard.push(chunk);
+      if (out === undefined) continue;
+      pacer?.wrote(out);
+      // Awaited only when the client's buffer is full: no promise per chunk.
+      if (!res.write(out)) await drained(res, signal);
     }
-    await write(guard.end());
+    const rest = guard.end();
+    if (rest !== undefined) {
+      pacer?.wrote(rest);
+      await writeChunk(res, rest, signal);
+    }
   } catch (error) {
     return broken(ctx, error);
   } finally {
-    keepAlive.stop();
+    pacer?.stop();
     // A stream cut short still cost what its last whole usage says.
     ctx.usage = usageInWindow(last.window);
   }
   endOrCut(ctx, last);
+}
+
+/** Keep-alive comments for a passed-through stream, sent only between two events. */
+class CommentPacer {
+  readonly #boundary = new EventBoundary();
+  readonly #keepAlive: KeepAlive;
+
+  constructor(res: ServerResponse, ms: number) {
+    this.#keepAlive = new KeepAlive(res, () => KEEP_ALIVE, ms, () => this.#boundary.here);
+  }
+
+  wrote(out: Buffer): void {
+    this.#keepAlive.wrote();
+    this.#boundary.saw(out);
+  }
+
+  stop(): void {
+    this.#keepAlive.stop();
+  }
 }
 
 /** Ends a stream that finished; cuts one that did not, so the client's SDK sees an error. */
@@ -102,7 +124,7 @@ export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Bu
     for await (const chunk of body) {
       last.push(chunk);
       const out = guard.push(chunk);
-      if (out !== undefined) await writeChunk(ctx.res, out, ctx.signal);
+      if (out !== undefined && !ctx.res.write(out)) await drained(ctx.res, ctx.signal);
     }
     const rest = guard.end();
     if (rest !== undefined) await writeChunk(ctx.res, rest, ctx.signal);
@@ -123,7 +145,7 @@ export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer
   try {
     for await (const chunk of body) {
       usage?.push(chunk);
-      await writeChunk(ctx.res, chunk, ctx.signal);
+      if (!ctx.res.write(chunk)) await drained(ctx.res, ctx.signal);
     }
   } catch (error) {
     return broken(ctx, error);

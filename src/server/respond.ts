@@ -2,7 +2,6 @@
 
 import { once } from 'node:events';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { isProxyError, ProxyError } from '../errors.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
 import { errorMessageBody } from '../protocols/shared/error-body.js';
@@ -63,7 +62,11 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 
 /** Writes `chunk`; when the client's buffer is full, waits for it to drain (backpressure). */
 export async function writeChunk(res: ServerResponse, chunk: Buffer | string, signal: AbortSignal): Promise<void> {
-  if (res.write(chunk)) return;
+  if (!res.write(chunk)) await drained(res, signal);
+}
+
+/** Resolves when the client's buffer has drained; rejects when `signal` aborts first. */
+export async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   await once(res, 'drain', { signal });
 }
 
@@ -74,11 +77,11 @@ export async function writeChunk(res: ServerResponse, chunk: Buffer | string, si
  * about a third of the proxy's throughput for small answers: it allocates and aborts a
  * controller per call.)
  */
-export async function relayBody(body: Readable, res: ServerResponse, signal: AbortSignal, guard?: ErrorFrameGuard): Promise<void> {
+export async function relayBody(body: AsyncIterable<Buffer>, res: ServerResponse, signal: AbortSignal, guard?: ErrorFrameGuard): Promise<void> {
   if (guard === undefined) {
-    for await (const chunk of body as AsyncIterable<Buffer>) await writeChunk(res, chunk, signal);
+    for await (const chunk of body) await writeChunk(res, chunk, signal);
   } else {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       const out = guard.push(chunk);
       if (out !== undefined) await writeChunk(res, out, signal);
     }

@@ -34,7 +34,7 @@ async function readAll(body: ResponseBody, budget: ByteBudget | undefined): Prom
   const chunks: Buffer[] = [];
   let size = 0;
   // Leaving the loop early destroys the rest of the body.
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     size += chunk.length;
     if (size > ANSWER_LIMIT) return 'ANSWER_TOO_LARGE';
     if (budget !== undefined && !budget.reserve(chunk.length)) return 'ANSWER_OVER_BUDGET';

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
+import { exchange, type Answer, type UpstreamBody } from './exchange.js';
 import { errorCode } from '../errors.js';
 import { compiledFor, holdsSecretAnyCase, scrubCompiled, scrubSecret, type Compiled } from '../log/scrub.js';
 import { googleAnswerError } from '../protocols/gemini/google-error.js';
@@ -61,7 +62,7 @@ export interface UpstreamRequest {
   readonly budget?: ByteBudget;
 }
 
-export type ResponseBody = UndiciDispatcher.ResponseData['body'];
+export type ResponseBody = UpstreamBody;
 
 export type AttemptResult =
   | {
@@ -94,7 +95,7 @@ async function readBounded(body: ResponseBody): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       chunks.push(chunk);
       size += chunk.length;
       if (size >= ERROR_BODY_LIMIT) break; // leaving the loop destroys the rest of the body
@@ -157,22 +158,21 @@ class Scrubber {
 
 /** Sends one attempt. Throws only when `target.signal` aborted it. */
 export async function attempt(request: UpstreamRequest, target: AttemptTarget): Promise<AttemptResult> {
-  let response: UndiciDispatcher.ResponseData;
+  let response: Answer;
   try {
-    response = await target.pool.request({
+    response = await exchange(target.pool, {
       origin: target.origin,
       path: target.basePath + request.path,
       method: request.method,
       headers: { ...request.headers, 'x-goog-api-key': target.secret },
       body: request.body ?? null,
-      signal: target.signal,
-      ...(target.headersTimeoutMs !== undefined && { headersTimeout: target.headersTimeoutMs }),
-    });
+      headersTimeout: target.headersTimeoutMs,
+    }, target.signal);
   } catch (error) {
     if (target.signal.aborted) throw target.signal.reason;
     return { ok: false, outcome: { kind: 'network', code: failureCode(error) } };
   }
-  const { statusCode: status, body } = response;
+  const { status, body } = response;
   const scrubber = new Scrubber(target);
   const headers = scrubber.headers(response.headers);
   if (status >= 200 && status < 300) return { ok: true, status, headers, body };

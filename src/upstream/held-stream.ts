@@ -54,6 +54,11 @@ export class HeldStream implements AsyncIterable<Buffer> {
     this.#pending = pending;
   }
 
+  /** Whether held chunks are still to be read: the answer's start is here already. */
+  get started(): boolean {
+    return this.#head.length > 0;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return {
       next: () => this.#next(),
@@ -94,7 +99,7 @@ function nextWithin(pending: Promise<IteratorResult<Buffer>>, release: Promise<t
  * the read.
  */
 export async function readHeld(body: ResponseBody, check: HoldCheck, signal: AbortSignal): Promise<HoldRead> {
-  const rest = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const rest = body[Symbol.asyncIterator]();
   const scanner = check.scanner();
   const head: Buffer[] = [];
   let held = 0;

@@ -119,6 +119,8 @@ interface Committed {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: AsyncIterable<Buffer>;
+  /** The answer's start was held and is here: its first write carries the headers too. */
+  readonly started: boolean;
 }
 
 /** Sends `request`, holding its answer's start when `hold` asks. */
@@ -127,10 +129,12 @@ async function dispatch(
 ): Promise<Committed | UpstreamAnswer> {
   if (hold === undefined) {
     const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
-    return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: result.body };
+    return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: result.body, started: false };
   }
   const result = await deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts);
-  return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: heldBody(result) };
+  if (result.kind === 'answer') return result;
+  const body = heldBody(result);
+  return { kind: 'committed', status: result.status, headers: result.headers, body, started: body.started };
 }
 
 async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void> {
@@ -160,11 +164,11 @@ async function forward(ctx: RequestContext, deps: GeminiRouteDeps): Promise<void
   if (deleted !== undefined) deps.affinity.forget(deleted);
   ctx.res.writeHead(result.status, downstreamHeaders(result.headers));
   if (target.verb !== 'streamGenerateContent') return relayPlain(ctx, result.body);
-  // The headers go out now (held at most until the first content), so the client sees the
-  // stream start before the rest of the answer. A stream may end in an error frame, which is
-  // scrubbed like an error body.
+  // The headers go out with the held start, in one write; with none held (the hold ran out of
+  // time, or nothing was held), now, so the client sees the stream start before its first
+  // event. A stream may end in an error frame, which is scrubbed like an error body.
   ctx.streaming = true;
-  ctx.res.flushHeaders();
+  if (!result.started) ctx.res.flushHeaders();
   if (alt(ctx) !== 'sse') return relayJsonArray(ctx, result.body, new ErrorFrameGuard(deps.scrub));
   return relaySse(ctx, result.body, { scrub: deps.scrub, keepaliveMs: deps.geminiKeepAlive ? deps.keepaliveMs : 0 });
 }
