@@ -28,29 +28,49 @@ export function declaredLength(req: IncomingMessage): number | undefined {
  * or one the body budget has no room for now, is refused before a byte is read; otherwise
  * every chunk is counted against both as it arrives. Bytes are counted as they arrive rather
  * than reserved from the declared length, so a client that declares much and sends little
- * holds no budget for bytes it never sent.
+ * holds no budget for bytes it never sent. Read with listeners rather than `for await`: Node's
+ * stream iterator (its end-of-stream watch and a promise per chunk) cost the pass-through 3–14 %
+ * of its requests/s and 4–10 % of its CPU per request (bench/ab.sh, three runs).
  */
-export async function readBody(ctx: RequestContext, limit: number): Promise<Buffer> {
+export function readBody(ctx: RequestContext, limit: number): Promise<Buffer> {
   const { req, signal, bodyHold: hold } = ctx;
   const declared = declaredLength(req);
-  if (declared !== undefined && declared > limit) throw tooLarge(limit);
-  if (declared !== undefined && hold !== undefined && !hold.fits(declared)) throw busy();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+  if (declared !== undefined && declared > limit) return Promise.reject(tooLarge(limit));
+  if (declared !== undefined && hold !== undefined && !hold.fits(declared)) return Promise.reject(busy());
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    // Refused part-way: the rest is drained unread, and the answer closes the connection.
+    const refuse = (error: ProxyError): void => {
+      stop();
+      reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) throw tooLarge(limit);
-      if (hold !== undefined && !hold.reserve(chunk.length)) throw busy();
+      if (size > limit) return refuse(tooLarge(limit));
+      if (hold !== undefined && !hold.reserve(chunk.length)) return refuse(busy());
       chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof ProxyError) throw error;
+    };
+    const onEnd = (): void => {
+      stop();
+      if (signal.aborted) reject(signal.reason);
+      // A copy, never a chunk itself: a chunk may hold on to the whole of a socket read.
+      else resolve(Buffer.concat(chunks, size));
+    };
     // A body that stops arriving ("aborted", ECONNRESET) is a client that went away.
-    throw signal.aborted ? signal.reason : new ProxyError('GP_CLIENT_CLOSED', undefined, { cause: error });
-  }
-  if (signal.aborted) throw signal.reason;
-  return Buffer.concat(chunks, size);
+    const onError = (error: unknown): void => {
+      stop();
+      reject(signal.aborted ? signal.reason : new ProxyError('GP_CLIENT_CLOSED', undefined, { cause: error }));
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error('the request closed before its body ended'));
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /**
