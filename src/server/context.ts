@@ -53,6 +53,54 @@ function splitUrl(url: string): { pathname: string; search: URLSearchParams } {
 }
 
 /**
+ * A class, not an object literal: a literal with a getter (the lazy logger) got its own hidden
+ * class per request on Node 20, and a quarter of all the proxy allocated then outlived the young
+ * generation (`--trace-gc-nvp`: 3 MB of 12 MB per scavenge, against 10 KB without the getter).
+ * As a class: 4–6 % more pass-through requests/s and 5–20 % less CPU per request (bench/ab.sh,
+ * two runs; the collector's helper threads move the CPU figure most).
+ */
+class Context implements RequestContext {
+  readonly id: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly pathname: string;
+  readonly search: URLSearchParams;
+  readonly signal: AbortSignal;
+  readonly startedAt: number;
+  protocol: RouteProtocol = 'gemini';
+  route = 'none';
+  streaming = false;
+  truncated = false;
+  model = '';
+  requestedModel = '';
+  bytesIn = 0;
+  bodyHold: BodyHold | undefined = undefined;
+  readonly attempts: AttemptTrail[] = [];
+  usage: UsageMetadata | undefined = undefined;
+  readonly #root: Logger;
+  #child: Logger | undefined;
+
+  constructor(id: string, req: IncomingMessage, res: ServerResponse, root: Logger, signal: AbortSignal, now: number) {
+    this.id = id;
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    const { pathname, search } = splitUrl(req.url ?? '/');
+    this.pathname = pathname;
+    this.search = search;
+    this.signal = signal;
+    this.startedAt = now;
+    this.#root = root;
+  }
+
+  get log(): Logger {
+    this.#child ??= this.#root.child({ reqId: this.id });
+    return this.#child;
+  }
+}
+
+/**
  * A request's context and the function its owner calls when the response closes (one 'close'
  * listener per request, owned by the app): aborts the signal if the client went away.
  */
@@ -70,31 +118,5 @@ export function createContext(
     if (!res.writableFinished) controller.abort(new ProxyError('GP_CLIENT_CLOSED'));
   };
   res.setHeader('x-request-id', id);
-  const { pathname, search } = splitUrl(req.url ?? '/');
-  let child: Logger | undefined;
-  const ctx: RequestContext = {
-    id,
-    req,
-    res,
-    method: req.method ?? 'GET',
-    pathname,
-    search,
-    get log() {
-      child ??= log.child({ reqId: id });
-      return child;
-    },
-    signal: controller.signal,
-    startedAt: now,
-    protocol: 'gemini',
-    route: 'none',
-    streaming: false,
-    truncated: false,
-    model: '',
-    requestedModel: '',
-    bytesIn: 0,
-    bodyHold: undefined,
-    attempts: [],
-    usage: undefined,
-  };
-  return { ctx, onClose };
+  return { ctx: new Context(id, req, res, log, controller.signal, now), onClose };
 }
