@@ -33,7 +33,7 @@ export function declaredLength(req: IncomingMessage): number | undefined {
  * of its requests/s and 4–10 % of its CPU per request (bench/ab.sh, three runs).
  */
 export function readBody(ctx: RequestContext, limit: number): Promise<Buffer> {
-  const { req, signal, bodyHold: hold } = ctx;
+  const { req, client: signal, bodyHold: hold } = ctx;
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) return Promise.reject(tooLarge(limit));
   if (declared !== undefined && hold !== undefined && !hold.fits(declared)) return Promise.reject(busy());

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { UsageMetadata } from '../protocols/gemini/types.js';
+import type { ClientSignal } from '../upstream/client-signal.js';
 import type { AttemptTrail } from '../upstream/dispatch.js';
 import type { BodyHold } from './body-budget.js';
 
@@ -24,8 +25,13 @@ export interface RequestContext {
   readonly search: URLSearchParams;
   /** A child logger carrying the request id (made on first use: most requests log one line). */
   readonly log: Logger;
-  /** Aborted when the client closes the connection before the response is complete. */
+  /**
+   * Aborted when the client closes the connection before the response is complete. Made on
+   * first use: the request path uses `client`, which costs less (src/upstream/client-signal.ts).
+   */
   readonly signal: AbortSignal;
+  /** The same event as `signal`, for the request path (the dispatcher, the relays). */
+  readonly client: ClientSignal;
   readonly startedAt: number;
   protocol: RouteProtocol;
   /** The route's name, for metrics ('none' when nothing matched). */
@@ -66,7 +72,7 @@ class Context implements RequestContext {
   readonly method: string;
   readonly pathname: string;
   readonly search: URLSearchParams;
-  readonly signal: AbortSignal;
+  readonly client = new ClientGone();
   readonly startedAt: number;
   protocol: RouteProtocol = 'gemini';
   route = 'none';
@@ -80,8 +86,9 @@ class Context implements RequestContext {
   usage: UsageMetadata | undefined = undefined;
   readonly #root: Logger;
   #child: Logger | undefined;
+  #controller: AbortController | undefined;
 
-  constructor(id: string, req: IncomingMessage, res: ServerResponse, root: Logger, signal: AbortSignal, now: number) {
+  constructor(id: string, req: IncomingMessage, res: ServerResponse, root: Logger, now: number) {
     this.id = id;
     this.req = req;
     this.res = res;
@@ -89,7 +96,6 @@ class Context implements RequestContext {
     const { pathname, search } = splitUrl(req.url ?? '/');
     this.pathname = pathname;
     this.search = search;
-    this.signal = signal;
     this.startedAt = now;
     this.#root = root;
   }
@@ -97,6 +103,41 @@ class Context implements RequestContext {
   get log(): Logger {
     this.#child ??= this.#root.child({ reqId: this.id });
     return this.#child;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      if (this.client.aborted) controller.abort(this.client.reason);
+      else this.client.addEventListener('abort', () => controller.abort(this.client.reason));
+      this.#controller = controller;
+    }
+    return this.#controller.signal;
+  }
+}
+
+/** The client went away: a flag, its reason, and the calls to make (see ClientSignal). */
+class ClientGone implements ClientSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: Array<() => void> | undefined;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    (this.#listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.#listeners?.indexOf(listener) ?? -1;
+    if (at !== -1) this.#listeners?.splice(at, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.#listeners ?? [];
+    this.#listeners = undefined;
+    for (const listener of listeners) listener();
   }
 }
 
@@ -111,12 +152,12 @@ export function createContext(
   now: number,
 ): { ctx: RequestContext; onClose: () => void } {
   const id = randomUUID();
-  const controller = new AbortController();
+  const ctx = new Context(id, req, res, log, now);
   // `res` 'close' before 'finish' is the reliable sign of a client that went away; the
   // request's own 'close' fires as soon as its body has been read.
   const onClose = (): void => {
-    if (!res.writableFinished) controller.abort(new ProxyError('GP_CLIENT_CLOSED'));
+    if (!res.writableFinished) ctx.client.abort(new ProxyError('GP_CLIENT_CLOSED'));
   };
   res.setHeader('x-request-id', id);
-  return { ctx: new Context(id, req, res, log, controller.signal, now), onClose };
+  return { ctx, onClose };
 }

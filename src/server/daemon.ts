@@ -13,6 +13,7 @@ import type { Config } from '../config/resolve.js';
 import type { Logger } from '../log/logger.js';
 import { scrubSecrets } from '../log/scrub.js';
 import type { Secrets } from '../log/secrets.js';
+import { sleepUnless } from '../upstream/client-signal.js';
 import { Dispatcher } from '../upstream/dispatch.js';
 import { UpstreamPools } from '../upstream/pool.js';
 import { RecoveryProber } from '../upstream/prober.js';
@@ -144,7 +145,7 @@ export class Daemon {
       {
         rotator: this.rotator, pools: this.#pools, secrets, now,
         random: options.random ?? Math.random,
-        sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+        sleep: sleepUnless,
         checkRelay: (relay) => this.prober.checkRelay(relay),
         affinity: this.#affinity,
       },

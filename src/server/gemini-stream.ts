@@ -59,7 +59,7 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
   const last = new LastEvent();
   // Only a stream that gets keep-alive comments tracks where its events end (the default has none).
   const pacer = options.keepaliveMs > 0 ? new CommentPacer(ctx.res, options.keepaliveMs) : undefined;
-  const { res, signal } = ctx;
+  const { res, client } = ctx;
   try {
     for await (const chunk of body) {
       last.push(chunk);
@@ -67,12 +67,12 @@ export async function relaySse(ctx: RequestContext, body: AsyncIterable<Buffer>,
       if (out === undefined) continue;
       pacer?.wrote(out);
       // Awaited only when the client's buffer is full: no promise per chunk.
-      if (!res.write(out)) await drained(res, signal);
+      if (!res.write(out)) await drained(res, client);
     }
     const rest = guard.end();
     if (rest !== undefined) {
       pacer?.wrote(rest);
-      await writeChunk(res, rest, signal);
+      await writeChunk(res, rest, client);
     }
   } catch (error) {
     return broken(ctx, error);
@@ -124,10 +124,10 @@ export async function relayJsonArray(ctx: RequestContext, body: AsyncIterable<Bu
     for await (const chunk of body) {
       last.push(chunk);
       const out = guard.push(chunk);
-      if (out !== undefined && !ctx.res.write(out)) await drained(ctx.res, ctx.signal);
+      if (out !== undefined && !ctx.res.write(out)) await drained(ctx.res, ctx.client);
     }
     const rest = guard.end();
-    if (rest !== undefined) await writeChunk(ctx.res, rest, ctx.signal);
+    if (rest !== undefined) await writeChunk(ctx.res, rest, ctx.client);
   } catch (error) {
     return broken(ctx, error);
   } finally {
@@ -145,7 +145,7 @@ export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer
   try {
     for await (const chunk of body) {
       usage?.push(chunk);
-      if (!ctx.res.write(chunk)) await drained(ctx.res, ctx.signal);
+      if (!ctx.res.write(chunk)) await drained(ctx.res, ctx.client);
     }
   } catch (error) {
     return broken(ctx, error);
@@ -159,7 +159,7 @@ export async function relayPlain(ctx: RequestContext, body: AsyncIterable<Buffer
  * spliced in. Logged and counted; the cut connection tells the client it did not complete.
  */
 function broken(ctx: RequestContext, error: unknown): void {
-  if (ctx.signal.aborted) {
+  if (ctx.client.aborted) {
     ctx.res.destroy(); // the client left: nobody reads what is still buffered
     return;
   }

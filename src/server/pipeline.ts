@@ -150,7 +150,7 @@ export async function callJson(
 ): Promise<JsonResult | UpstreamAnswer> {
   const expect = call.verb === 'generateContent' ? sayingAnswer(shape) : shape;
   const request = { ...upstreamRequest(ctx, call), expect, ...(ctx.bodyHold && { budget: ctx.bodyHold }) };
-  const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  const result = await deps.dispatcher.send(request, ctx.client, ctx.attempts);
   if (result.kind === 'json') ctx.usage = addUsage(ctx.usage, result.value);
   return result;
 }
@@ -164,8 +164,8 @@ async function callStream(ctx: RequestContext, deps: PipelineDeps, call: Generat
   const request = upstreamRequest(ctx, { model: call.model, requestedModel: call.requestedModel, verb: 'streamGenerateContent?alt=sse', body: call.body });
   const hold = sseStartHold(deps.keepaliveMs);
   const result = hold === undefined
-    ? await deps.dispatcher.send(request, ctx.signal, ctx.attempts)
-    : await deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts);
+    ? await deps.dispatcher.send(request, ctx.client, ctx.attempts)
+    : await deps.dispatcher.send({ ...request, expect: hold }, ctx.client, ctx.attempts);
   if (result.kind === 'answer') return result;
   return { kind: 'stream', body: result.kind === 'json' ? heldBody(result) : result.body };
 }

@@ -1,8 +1,8 @@
 /** @module Writing answers: JSON bodies, and errors in the shape of the caller's protocol. */
 
-import { once } from 'node:events';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { isProxyError, ProxyError } from '../errors.js';
+import type { ClientSignal } from '../upstream/client-signal.js';
 import { geminiErrorBody } from '../protocols/gemini/error-body.js';
 import { errorMessageBody } from '../protocols/shared/error-body.js';
 import { anthropicErrorBody, anthropicStatus } from '../protocols/anthropic/errors.js';
@@ -61,13 +61,28 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 }
 
 /** Writes `chunk`; when the client's buffer is full, waits for it to drain (backpressure). */
-export async function writeChunk(res: ServerResponse, chunk: Buffer | string, signal: AbortSignal): Promise<void> {
-  if (!res.write(chunk)) await drained(res, signal);
+export async function writeChunk(res: ServerResponse, chunk: Buffer | string, client: ClientSignal): Promise<void> {
+  if (!res.write(chunk)) await drained(res, client);
 }
 
-/** Resolves when the client's buffer has drained; rejects when `signal` aborts first. */
-export async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  await once(res, 'drain', { signal });
+/** Resolves when the client's buffer has drained; rejects when the client leaves first. */
+export function drained(res: ServerResponse, client: ClientSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (client.aborted) {
+      reject(client.reason);
+      return;
+    }
+    const settle = (error?: unknown): void => {
+      res.off('drain', onDrain).off('error', settle);
+      client.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onDrain = (): void => settle();
+    const onAbort = (): void => settle(client.reason);
+    res.once('drain', onDrain).once('error', settle);
+    client.addEventListener('abort', onAbort);
+  });
 }
 
 /**
@@ -77,7 +92,7 @@ export async function drained(res: ServerResponse, signal: AbortSignal): Promise
  * about a third of the proxy's throughput for small answers: it allocates and aborts a
  * controller per call.)
  */
-export async function relayBody(body: AsyncIterable<Buffer>, res: ServerResponse, signal: AbortSignal, guard?: ErrorFrameGuard): Promise<void> {
+export async function relayBody(body: AsyncIterable<Buffer>, res: ServerResponse, signal: ClientSignal, guard?: ErrorFrameGuard): Promise<void> {
   if (guard === undefined) {
     for await (const chunk of body) await writeChunk(res, chunk, signal);
   } else {

@@ -80,7 +80,7 @@ class Relay {
 
   async #write(text: string): Promise<void> {
     this.#keepAlive.wrote();
-    await writeChunk(this.#ctx.res, text, this.#ctx.signal);
+    await writeChunk(this.#ctx.res, text, this.#ctx.client);
   }
 }
 
@@ -110,7 +110,7 @@ export async function relayTranslated(ctx: RequestContext, body: AsyncIterable<B
     await relay.finish();
     ctx.res.end();
   } catch (error) {
-    if (ctx.signal.aborted) return;
+    if (ctx.client.aborted) return;
     // The upstream connection broke mid-stream: say so in the stream, then end it.
     ctx.truncated = true;
     ctx.log.warn({ err: error }, 'upstream stream failed after the response started');

@@ -8,6 +8,7 @@
 
 import type { ByteBudget, ResponseBody } from './attempt.js';
 import { failureCode } from './attempt.js';
+import type { ClientSignal } from './client-signal.js';
 import { readHeld, type HoldCheck } from './held-stream.js';
 
 /** The largest answer read whole (generated images arrive inline, base64). */
@@ -47,11 +48,11 @@ async function readAll(body: ResponseBody, budget: ByteBudget | undefined): Prom
  * Reads and checks `body`, counting an answer read whole against `budget` (a held start is
  * bounded by HOLD_LIMIT instead). Throws only when `signal` (the client's) aborted the read.
  */
-export function readAnswer(body: ResponseBody, check: AnswerCheck, signal: AbortSignal, budget?: ByteBudget): Promise<AnswerRead> {
+export function readAnswer(body: ResponseBody, check: AnswerCheck, signal: ClientSignal, budget?: ByteBudget): Promise<AnswerRead> {
   return typeof check === 'function' ? readWhole(body, check, signal, budget) : readHeld(body, check, signal);
 }
 
-async function readWhole(body: ResponseBody, check: JsonCheck, signal: AbortSignal, budget: ByteBudget | undefined): Promise<AnswerRead> {
+async function readWhole(body: ResponseBody, check: JsonCheck, signal: ClientSignal, budget: ByteBudget | undefined): Promise<AnswerRead> {
   let raw: Buffer | Oversized;
   try {
     raw = await readAll(body, budget);

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
+import type { ClientSignal } from './client-signal.js';
 import { exchange, type Answer, type UpstreamBody } from './exchange.js';
 import { errorCode } from '../errors.js';
 import { compiledFor, holdsSecretAnyCase, scrubCompiled, scrubSecret, type Compiled } from '../log/scrub.js';
@@ -84,7 +85,7 @@ export interface AttemptTarget {
   readonly origin: string;
   readonly basePath: string;
   readonly secret: string;
-  readonly signal: AbortSignal;
+  readonly signal: ClientSignal;
   /** Every secret known now (keys and proxy keys), to scrub what comes back. */
   readonly secrets: () => ReadonlySet<string>;
   /** Time allowed for the response headers (the request deadline may shorten the pool's). */

@@ -10,6 +10,7 @@ import { ProxyError, type ProxyErrorCode } from '../errors.js';
 import { readAnswer } from './answer.js';
 import { attempt, type AnswerCheck, type AttemptResult, type ByteBudget, type ResponseBody, type UpstreamRequest } from './attempt.js';
 import type { ResourceAffinity } from '../state/affinity.js';
+import type { ClientSignal } from './client-signal.js';
 import { pinFor, type Pin } from './pin.js';
 import type { Verdict, VerdictName } from './policy.js';
 import type { UpstreamPools } from './pool.js';
@@ -46,7 +47,7 @@ export interface DispatchDeps {
   readonly secrets: () => ReadonlySet<string>;
   readonly now: () => number;
   readonly random: () => number;
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep: (ms: number, signal: ClientSignal) => Promise<void>;
   /** Checks a relay the policy is unsure of with a known-good call (the prober). */
   readonly checkRelay?: (relay: RelayRecord) => void;
   /** Which key made each resource, so a request naming one goes out with that key. */
@@ -82,7 +83,7 @@ type Settled =
   | Extract<AttemptResult, { ok: false }>;
 
 /** A 2xx of a request with `expect` is read and checked inside the loop, before it commits. */
-async function settle(result: Extract<AttemptResult, { ok: true }>, expect: AnswerCheck, budget: ByteBudget | undefined, signal: AbortSignal): Promise<Settled> {
+async function settle(result: Extract<AttemptResult, { ok: true }>, expect: AnswerCheck, budget: ByteBudget | undefined, signal: ClientSignal): Promise<Settled> {
   const { status, headers, body } = result;
   const read = await readAnswer(body, expect, signal, budget);
   return read.ok ? { ok: true, status, headers, value: read.value } : { ok: false, outcome: { kind: 'bad-answer', code: read.code } };
@@ -116,9 +117,9 @@ export class Dispatcher {
    * Sends `request` until it succeeds, the policy says to return, or keys, relays, attempts or
    * the deadline run out. `signal` is the client's; `trail` collects one entry per attempt.
    */
-  send(request: UpstreamRequest & { readonly expect: AnswerCheck }, signal: AbortSignal, trail: AttemptTrail[]): Promise<JsonResult | UpstreamAnswer>;
-  send(request: UpstreamRequest & { readonly expect?: undefined }, signal: AbortSignal, trail: AttemptTrail[]): Promise<StreamResult | UpstreamAnswer>;
-  async send(request: UpstreamRequest, signal: AbortSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
+  send(request: UpstreamRequest & { readonly expect: AnswerCheck }, signal: ClientSignal, trail: AttemptTrail[]): Promise<JsonResult | UpstreamAnswer>;
+  send(request: UpstreamRequest & { readonly expect?: undefined }, signal: ClientSignal, trail: AttemptTrail[]): Promise<StreamResult | UpstreamAnswer>;
+  async send(request: UpstreamRequest, signal: ClientSignal, trail: AttemptTrail[]): Promise<DispatchResult> {
     if (signal.aborted) throw signal.reason;
     // Real time, not the injected clock: the deadline is enforced by timers.
     const deadlineAt = Date.now() + this.#limits.requestTimeoutMs;
@@ -157,7 +158,7 @@ export class Dispatcher {
     request: UpstreamRequest,
     walk: Walk,
     via: Via,
-    scope: { signal: AbortSignal; deadlineAt: number },
+    scope: { signal: ClientSignal; deadlineAt: number },
     trail: AttemptTrail[],
   ): Promise<Success | { kind: 'failure'; failure: Failure }> {
     const { now } = this.#deps;

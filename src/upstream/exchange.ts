@@ -8,6 +8,7 @@
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientSignal } from './client-signal.js';
 import type { Dispatcher } from './undici.js';
 
 type Controller = Dispatcher.DispatchController;
@@ -132,12 +133,12 @@ interface Settle {
 }
 
 class Exchange implements Dispatcher.DispatchHandler {
-  readonly #signal: AbortSignal;
+  readonly #signal: ClientSignal;
   readonly #settle: Settle;
   #controller: Controller | undefined;
   #body: UpstreamBody | undefined;
 
-  constructor(signal: AbortSignal, settle: Settle) {
+  constructor(signal: ClientSignal, settle: Settle) {
     this.#signal = signal;
     this.#settle = settle;
     signal.addEventListener('abort', this.#onAbort);
@@ -183,7 +184,7 @@ class Exchange implements Dispatcher.DispatchHandler {
  * Sends one request through `dispatcher`; resolves at the answer's headers. Rejects when the
  * request fails before them (the transport, a timeout, or `signal`).
  */
-export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<Answer> {
+export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: ClientSignal): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const handler = new Exchange(signal, { resolve, reject });
     try {

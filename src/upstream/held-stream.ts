@@ -8,6 +8,7 @@
  */
 
 import { failureCode, type ResponseBody } from './attempt.js';
+import type { ClientSignal } from './client-signal.js';
 
 /** Past this much held the body is passed on unjudged: no empty answer is ever this large. */
 export const HOLD_LIMIT = 64 * 1024;
@@ -98,7 +99,7 @@ function nextWithin(pending: Promise<IteratorResult<Buffer>>, release: Promise<t
  * Holds the start of `body` as `check` asks. Throws only when `signal` (the client's) aborted
  * the read.
  */
-export async function readHeld(body: ResponseBody, check: HoldCheck, signal: AbortSignal): Promise<HoldRead> {
+export async function readHeld(body: ResponseBody, check: HoldCheck, signal: ClientSignal): Promise<HoldRead> {
   const rest = body[Symbol.asyncIterator]();
   const scanner = check.scanner();
   const head: Buffer[] = [];

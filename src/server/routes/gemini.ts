@@ -54,7 +54,7 @@ const MODEL_LIST = /^(?:\/gemini)?\/v1(?:beta|alpha)?\/models$/;
 
 /** The model list without the hidden models; the rest of the answer (the page token) as it was. */
 async function listModels(ctx: RequestContext, deps: GeminiRouteDeps, request: UpstreamRequest): Promise<void> {
-  const result = await deps.dispatcher.send({ ...request, expect: isObject }, ctx.signal, ctx.attempts);
+  const result = await deps.dispatcher.send({ ...request, expect: isObject }, ctx.client, ctx.attempts);
   if (result.kind === 'answer') {
     sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
     return;
@@ -76,7 +76,7 @@ function isHiddenEntry(model: unknown, hidden: ReadonlySet<string>): boolean {
  * is read whole so the names it holds are remembered with the key that made them.
  */
 async function create(ctx: RequestContext, deps: GeminiRouteDeps, request: UpstreamRequest): Promise<void> {
-  const result = await deps.dispatcher.send({ ...request, expect: isObject }, ctx.signal, ctx.attempts);
+  const result = await deps.dispatcher.send({ ...request, expect: isObject }, ctx.client, ctx.attempts);
   if (result.kind === 'answer') {
     sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
     return;
@@ -128,10 +128,10 @@ async function dispatch(
   ctx: RequestContext, deps: GeminiRouteDeps, request: UpstreamRequest & { readonly expect?: undefined }, hold: HoldCheck | undefined,
 ): Promise<Committed | UpstreamAnswer> {
   if (hold === undefined) {
-    const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+    const result = await deps.dispatcher.send(request, ctx.client, ctx.attempts);
     return result.kind === 'answer' ? result : { kind: 'committed', status: result.status, headers: result.headers, body: result.body, started: false };
   }
-  const result = await deps.dispatcher.send({ ...request, expect: hold }, ctx.signal, ctx.attempts);
+  const result = await deps.dispatcher.send({ ...request, expect: hold }, ctx.client, ctx.attempts);
   if (result.kind === 'answer') return result;
   const body = heldBody(result);
   return { kind: 'committed', status: result.status, headers: result.headers, body, started: body.started };

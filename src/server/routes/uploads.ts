@@ -99,7 +99,7 @@ async function finish(ctx: RequestContext, deps: UploadRouteDeps, result: Stream
 async function start(ctx: RequestContext, deps: UploadRouteDeps, target: UploadTarget): Promise<void> {
   const body = await readBody(ctx, deps.maxBodyBytes);
   const request = { method: 'POST' as const, path: target.upstreamPath, headers: upstreamHeaders(ctx.req.headers), body, scope: UPLOAD_SCOPE, clientPath: true };
-  const result = await deps.dispatcher.send(request, ctx.signal, ctx.attempts);
+  const result = await deps.dispatcher.send(request, ctx.client, ctx.attempts);
   if (result.kind === 'answer') return sendBody(ctx.res, result.status, downstreamHeaders(result.headers), result.body);
   const text = await result.body.text();
   const headers = downstreamHeaders(result.headers);
