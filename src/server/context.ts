@@ -15,43 +15,6 @@ import type { BodyHold } from './body-budget.js';
 /** Decides a route's error shape; `simple` is the session protocol's "contents in, message out" endpoint. */
 export type RouteProtocol = 'gemini' | 'openai' | 'anthropic' | 'ollama' | 'session' | 'simple' | 'ops';
 
-export interface RequestContext {
-  readonly id: string;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly method: string;
-  /** The path without its query (the query may hold a client credential). */
-  readonly pathname: string;
-  readonly search: URLSearchParams;
-  /** A child logger carrying the request id (made on first use: most requests log one line). */
-  readonly log: Logger;
-  /**
-   * Aborted when the client closes the connection before the response is complete. Made on
-   * first use: the request path uses `client`, which costs less (src/upstream/client-signal.ts).
-   */
-  readonly signal: AbortSignal;
-  /** The same event as `signal`, for the request path (the dispatcher, the relays). */
-  readonly client: ClientSignal;
-  readonly startedAt: number;
-  protocol: RouteProtocol;
-  /** The route's name, for metrics ('none' when nothing matched). */
-  route: string;
-  /** Set by a route when its response is a stream. */
-  streaming: boolean;
-  /** Set by a route when its stream ended before the answer was complete (cut, failed, no finish). */
-  truncated: boolean;
-  /** The Gemini model called; '' for a call without one. */
-  model: string;
-  /** The model as the client named it (before aliases and the retired-name table); '' for none. */
-  requestedModel: string;
-  bytesIn: number;
-  /** This request's share of the body budget (set by the app; none in tools that have none). */
-  bodyHold: BodyHold | undefined;
-  readonly attempts: AttemptTrail[];
-  /** What Google counted for the answer (`usageMetadata`), set by the route that read it. */
-  usage: UsageMetadata | undefined;
-}
-
 function splitUrl(url: string): { pathname: string; search: URLSearchParams } {
   const mark = url.indexOf('?');
   if (mark === -1) return { pathname: url, search: new URLSearchParams() };
@@ -59,30 +22,44 @@ function splitUrl(url: string): { pathname: string; search: URLSearchParams } {
 }
 
 /**
- * A class, not an object literal: with a literal holding a getter (the lazy logger) made per
+ * One request, from its arrival to its log line: what it asked, what the routes learned of it,
+ * and whether its client is still there. A class, not an object literal: with a literal holding a getter (the lazy logger) made per
  * request, a quarter of all the proxy allocated outlived the young generation on Node 20, half
  * on Node 24 (`--trace-gc-nvp`: 3 MB of 12 MB per scavenge, against 10 KB without the getter).
  * As a class: 4–6 % more pass-through requests/s and 5–20 % less CPU per request (bench/ab.sh,
  * two runs; the collector's helper threads move the CPU figure most).
  */
-class Context implements RequestContext {
+export class RequestContext {
   readonly id: string;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly method: string;
+  /** The path without its query (the query may hold a client credential). */
   readonly pathname: string;
   readonly search: URLSearchParams;
+  /**
+   * Aborted when the client closes the connection before the response is complete. The request
+   * path (the dispatcher, the relays) uses this one; `signal`, the same event as an AbortSignal,
+   * is made on first use, since it costs more (src/upstream/client-signal.ts).
+   */
   readonly client = new ClientGone();
   readonly startedAt: number;
   protocol: RouteProtocol = 'gemini';
+  /** The route's name, for metrics ('none' when nothing matched). */
   route = 'none';
+  /** Set by a route when its response is a stream. */
   streaming = false;
+  /** Set by a route when its stream ended before the answer was complete (cut, failed, no finish). */
   truncated = false;
+  /** The Gemini model called; '' for a call without one. */
   model = '';
+  /** The model as the client named it (before aliases and the retired-name table); '' for none. */
   requestedModel = '';
   bytesIn = 0;
+  /** This request's share of the body budget (set by the app; none in tools that have none). */
   bodyHold: BodyHold | undefined = undefined;
   readonly attempts: AttemptTrail[] = [];
+  /** What Google counted for the answer (`usageMetadata`), set by the route that read it. */
   usage: UsageMetadata | undefined = undefined;
   readonly #root: Logger;
   #child: Logger | undefined;
@@ -100,11 +77,13 @@ class Context implements RequestContext {
     this.#root = root;
   }
 
+  /** A child logger carrying the request id (made on first use: most requests log one line). */
   get log(): Logger {
     this.#child ??= this.#root.child({ reqId: this.id });
     return this.#child;
   }
 
+  /** Aborted when the client closes the connection before the response is complete. */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       const controller = new AbortController();
@@ -152,7 +131,7 @@ export function createContext(
   now: number,
 ): { ctx: RequestContext; onClose: () => void } {
   const id = randomUUID();
-  const ctx = new Context(id, req, res, log, now);
+  const ctx = new RequestContext(id, req, res, log, now);
   // `res` 'close' before 'finish' is the reliable sign of a client that went away; the
   // request's own 'close' fires as soon as its body has been read.
   const onClose = (): void => {

@@ -379,7 +379,9 @@ describe('Redis going away and coming back', () => {
       await late.stop();
       const prefix = `t${++prefixes}:`;
       const events = new Recorder<RedisLinkEvent>();
-      const link = new RedisLink({ url: late.url, prefix, instanceId: 'late', now: Date.now, sessions: LIMITS, onEvent: events.push, reconnectMaxMs: 100 });
+      // 10,000 held changes go out at once when Redis comes: on a loaded machine that batch may
+      // take longer than the default 2 s command timeout, which is not what this test is about.
+      const link = new RedisLink({ url: late.url, prefix, instanceId: 'late', now: Date.now, sessions: LIMITS, onEvent: events.push, reconnectMaxMs: 100, commandTimeoutMs: 60_000 });
       opened.push(link);
       expect(link.health()).toMatchObject({ kind: 'redis', connected: false });
       await stateUnavailable(link.takeUserMessage('alice', { requests: 1, perMs: 1_000 }, Date.now()));
