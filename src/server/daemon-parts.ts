@@ -23,6 +23,13 @@ export function logChange(log: Logger, change: StateChange): void {
   log[level]({ event: type, ...fields, ...until }, type.replace('-', ' '));
 }
 
+/**
+ * Connections the kernel queues before the proxy accepts them (capped by net.core.somaxconn).
+ * Node's default, 511, overflowed when 1,000 clients opened streams at once: the dropped ones
+ * waited a second for their SYN to be sent again (npm run bench, scenario 4).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** The node:http server, with limits that keep slow or oversized clients from holding the proxy. */
 export function httpServer(listener: RequestListener): Server {
   const server = createServer(

@@ -44,19 +44,13 @@ import { MemoryLink } from '../state/memory.js';
 import { Gatherer } from '../state/gather.js';
 import { LeadChores, watchRemote } from '../state/lead.js';
 import { workerGroup } from '../state/cluster.js';
-import { configSecrets, httpServer, logChange } from './daemon-parts.js';
+import { configSecrets, httpServer, LISTEN_BACKLOG, logChange } from './daemon-parts.js';
 import { StateSync } from './state-sync.js';
 import { mergeTraffic, TRAFFIC_TOPIC, TrafficHistory } from './traffic.js';
 
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
 
-/**
- * Connections the kernel queues before the proxy accepts them (capped by net.core.somaxconn).
- * Node's default, 511, overflowed when 1,000 clients opened streams at once: the dropped ones
- * waited a second for their SYN to be sent again (npm run bench, scenario 4).
- */
-const LISTEN_BACKLOG = 4096;
 
 export interface DaemonOptions {
   readonly config: Config;
