@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lists } from '../config/lists.js';
 import type { Config } from '../config/resolve.js';
 import type { Logger } from '../log/logger.js';
@@ -189,7 +188,7 @@ export class Daemon {
       {
         rotator: this.rotator, now, random,
         secrets: () => this.#secrets.values(),
-        sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+        sleep: sleepUnless,
         checkRelay: (relay) => this.prober.checkRelay(relay),
       },
       // The handshake is one round trip: it gets the connect timeout, not the headers timeout.

@@ -13,6 +13,7 @@ import { ProxyError } from '../errors.js';
 import { scrubSecret, scrubSecrets } from '../log/scrub.js';
 import { googleAnswerError } from '../protocols/gemini/google-error.js';
 import { failureCode } from './attempt.js';
+import type { ClientSignal } from './client-signal.js';
 import type { AttemptTrail } from './dispatch.js';
 import { tunnelConnection } from './egress-connect.js';
 import type { Outcome, Verdict } from './policy.js';
@@ -30,7 +31,7 @@ export interface LiveDialDeps {
   readonly secrets: () => ReadonlySet<string>;
   readonly now: () => number;
   readonly random: () => number;
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep: (ms: number, signal: ClientSignal) => Promise<void>;
   /** Checks a relay the policy is unsure of with a known-good call (the prober). */
   readonly checkRelay?: (relay: RelayRecord) => void;
 }
