@@ -26,7 +26,9 @@ echo "http://127.0.0.1:$(cat upstream.port)" > proxy_urls.txt
 printf 'ab-key-aaaaaaaaaaaaaaaaaaaa\nab-key-bbbbbbbbbbbbbbbbbbbb\nab-key-cccccccccccccccccccc\nab-key-dddddddddddddddddddd\n' > api_keys.txt
 node "$a" --port 18711 --watch-interval 0 > a.log 2>&1 & pa=$!
 node "${b_args[@]}" --port 18712 --watch-interval 0 > b.log 2>&1 & pb=$!
-until grep -q listening a.log && grep -q listening b.log; do sleep 0.1; done
+# Wait on the ports, not on the "listening" line: a daemon at --log-level warn prints none.
+up() { (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+until up 18711 && up 18712; do sleep 0.1; done
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # A warm-up slice each, not counted: the first seconds pay for the JIT.
 for port in 18711 18712; do
@@ -44,6 +46,8 @@ for round in $(seq 1 "$rounds"); do
       const j = JSON.parse(s); console.log(process.argv[1], j.requests.average, Math.round((process.argv[2] * 10000) / j.requests.total)); })' "$side" $((after - before)) >> rows
   done
 done
+# Each slice's row too: a change that wins most pairs is real, one median can be luck.
+sed 's/^/  /' rows
 node -e 'const rows = require("fs").readFileSync("rows", "utf8").trim().split("\n").map((line) => line.split(" "));
 const median = (values) => values.sort((x, y) => x - y)[values.length >> 1];
 for (const side of ["A", "B"]) { const mine = rows.filter((row) => row[0] === side);

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import type { ClientAuth } from './auth.js';
 import type { BodyBudget } from './body-budget.js';
 import { createContext, type RequestContext } from './context.js';
+import { InflightList } from './inflight.js';
 import { sendError } from './respond.js';
 import type { Metrics } from './metrics.js';
 import type { ClientRateLimiter } from './rate-limit.js';
@@ -36,7 +37,7 @@ export interface AppOptions {
 
 export class App {
   readonly #options: AppOptions;
-  readonly #inflight = new Set<RequestContext>();
+  readonly #inflight = new InflightList<RequestContext>();
   #closing = false;
   #idle: (() => void) | undefined;
 
@@ -138,7 +139,7 @@ export class App {
 
   get streamsOpen(): number {
     let open = 0;
-    for (const ctx of this.#inflight) if (ctx.streaming) open++;
+    for (const ctx of this.#inflight.items()) if (ctx.streaming) open++;
     return open;
   }
 
@@ -158,6 +159,6 @@ export class App {
 
   /** Aborts whatever is still in flight (the end of a drain). */
   abortAll(): void {
-    for (const ctx of this.#inflight) ctx.res.destroy();
+    for (const ctx of this.#inflight.items()) ctx.res.destroy();
   }
 }

@@ -62,6 +62,8 @@ export class RequestContext {
   readonly attempts: AttemptTrail[] = [];
   /** What Google counted for the answer (`usageMetadata`), set by the route that read it. */
   usage: UsageMetadata | undefined = undefined;
+  /** Its position among the requests in flight (src/server/inflight.ts); -1: not there. */
+  inflightSlot = -1;
   readonly #root: Logger;
   #child: Logger | undefined;
   #controller: AbortController | undefined;
