@@ -2,6 +2,7 @@
 
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { errorCode } from '../errors.js';
+import { LineWriter } from './line-writer.js';
 import { scrubSecrets } from './scrub.js';
 import type { Secrets } from './secrets.js';
 
@@ -15,19 +16,16 @@ export interface LoggerOptions {
   secrets: Secrets;
 }
 
-export type StdoutDestination = ReturnType<typeof pino.destination>;
+export type StdoutDestination = LineWriter;
 
 /** Asynchronous writes to stdout, so a slow terminal or journal never blocks a request. */
 export function stdoutDestination(): StdoutDestination {
-  return pino.destination({ dest: 1, sync: false });
+  return new LineWriter(1);
 }
 
 /** Resolves once every line written so far has reached stdout (call before exiting). */
 export function closeDestination(destination: StdoutDestination): Promise<void> {
-  return new Promise((resolve) => {
-    destination.once('close', () => resolve());
-    destination.end();
-  });
+  return destination.end();
 }
 
 /** Creates the process's one logger. Child loggers carry the request id. */

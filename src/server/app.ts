@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.js';
+import { infoLine } from '../log/fixed-line.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientAuth } from './auth.js';
 import type { BodyBudget } from './body-budget.js';
@@ -38,11 +39,13 @@ export interface AppOptions {
 export class App {
   readonly #options: AppOptions;
   readonly #inflight = new InflightList<RequestContext>();
+  readonly #requestLine: (fields: object) => void;
   #closing = false;
   #idle: (() => void) | undefined;
 
   constructor(options: AppOptions) {
     this.#options = options;
+    this.#requestLine = infoLine(options.log, 'request');
   }
 
   /** The `request` listener for node:http. */
@@ -111,26 +114,23 @@ export class App {
     this.#options.usage?.record(ctx.model, ctx.attempts, ctx.usage);
     const aborted = !ctx.res.writableFinished;
     this.#options.traffic?.record(ctx, status, ms, aborted);
-    // One fixed shape, absent fields undefined (pino leaves them out): no object spread per request.
-    this.#options.log.info(
-      {
-        reqId: ctx.id,
-        method: ctx.method,
-        path: ctx.pathname,
-        protocol: ctx.protocol,
-        model: ctx.model === '' ? undefined : ctx.model,
-        // An alias or a retired name was resolved: both names, so the operator sees what was asked.
-        requestedModel: ctx.requestedModel !== '' && ctx.requestedModel !== ctx.model ? ctx.requestedModel : undefined,
-        status,
-        aborted: aborted ? true : undefined,
-        truncated: ctx.truncated ? true : undefined,
-        attempts: ctx.attempts,
-        ms,
-        bytesIn: ctx.bytesIn,
-        bytesOut,
-      },
-      'request',
-    );
+    // One fixed shape, absent fields undefined (left out): no object spread per request.
+    this.#requestLine({
+      reqId: ctx.id,
+      method: ctx.method,
+      path: ctx.pathname,
+      protocol: ctx.protocol,
+      model: ctx.model === '' ? undefined : ctx.model,
+      // An alias or a retired name was resolved: both names, so the operator sees what was asked.
+      requestedModel: ctx.requestedModel !== '' && ctx.requestedModel !== ctx.model ? ctx.requestedModel : undefined,
+      status,
+      aborted: aborted ? true : undefined,
+      truncated: ctx.truncated ? true : undefined,
+      attempts: ctx.attempts,
+      ms,
+      bytesIn: ctx.bytesIn,
+      bytesOut,
+    });
   }
 
   get inflight(): number {
