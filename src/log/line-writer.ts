@@ -19,6 +19,8 @@ export class LineWriter {
   #busy = false;
   /** The reader went away (EPIPE and the like): lines are dropped from then on. */
   #broken = false;
+  /** What end() returned while a batch was under way, and its resolver. */
+  #whenIdle: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
   constructor(fd: number) {
@@ -36,9 +38,10 @@ export class LineWriter {
   /** Resolves once every line written so far has reached the descriptor (or could not). */
   end(): Promise<void> {
     if (!this.#busy) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.#whenIdle ??= new Promise((resolve) => {
       this.#idle = resolve;
     });
+    return this.#whenIdle;
   }
 
   /** Writes what waits now, blocking: for an exit that cannot wait. */
@@ -57,6 +60,7 @@ export class LineWriter {
       this.#busy = false;
       this.#idle?.();
       this.#idle = undefined;
+      this.#whenIdle = undefined;
       return;
     }
     this.#send(Buffer.from(this.#take()));

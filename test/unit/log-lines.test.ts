@@ -65,7 +65,7 @@ describe('LineWriter', () => {
     for (const line of lines.slice(0, 2500)) writer.write(line);
     await new Promise((resolve) => setImmediate(resolve)); // the first batch is under way
     for (const line of lines.slice(2500)) writer.write(line);
-    await writer.end();
+    await Promise.all([writer.end(), writer.end()]);
     closeSync(fd);
     expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
   });
