@@ -7,7 +7,7 @@
  * (bench/ab.sh, 8 rounds). Unbounded, as sonic-boom was: a reader that stalls holds lines in memory.
  */
 
-import { write, writeSync } from 'node:fs';
+import { write } from 'node:fs';
 
 /** A pipe whose reader is slow (non-blocking stdout): wait, then try the same bytes again. */
 const EAGAIN_RETRY_MS = 100;
@@ -42,17 +42,6 @@ export class LineWriter {
       this.#idle = resolve;
     });
     return this.#whenIdle;
-  }
-
-  /** Writes what waits now, blocking: for an exit that cannot wait. */
-  flushSync(): void {
-    if (this.#broken || this.#waiting.length === 0) return;
-    const text = this.#take();
-    try {
-      writeSync(this.#fd, text);
-    } catch {
-      this.#broken = true;
-    }
   }
 
   readonly #next = (): void => {

@@ -4,7 +4,8 @@
  * file descriptor.
  */
 
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,15 +71,37 @@ describe('LineWriter', () => {
     expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
   });
 
-  it('flushSync writes what waits at once', () => {
-    const file = join(dir, 'sync.log');
-    const fd = openSync(file, 'w');
+  it('a full non-blocking pipe: waits for room, goes on where a write stopped, loses nothing', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // Read and write on one descriptor: opening never waits for a reader, and a write into the
+    // full pipe (64 KiB) fails with EAGAIN or writes part of the batch.
+    const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    // Filled before the writer starts, so its first write finds no room (EAGAIN).
+    let prefill = '';
+    for (let room = true; room; ) {
+      try {
+        const written = writeSync(fd, 'y'.repeat(4096));
+        prefill += 'y'.repeat(written);
+        room = written === 4096;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        room = false;
+      }
+    }
     const writer = new LineWriter(fd);
-    writer.write('one\n');
-    writer.write('two\n');
-    writer.flushSync();
-    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
-    closeSync(fd);
+    const lines = Array.from({ length: 4000 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(60)}"}\n`);
+    for (const line of lines) writer.write(line);
+    const received = new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      createReadStream(fifo)
+        .on('data', (chunk) => chunks.push(Buffer.from(chunk)))
+        .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+        .on('error', reject);
+    });
+    await writer.end();
+    closeSync(fd); // the last writer gone: the reader sees the end
+    expect(await received).toBe(prefill + lines.join(''));
   });
 
   it('a descriptor that fails (a full disk) drops the lines instead of throwing, and end() still resolves', async () => {
