@@ -50,7 +50,6 @@ import { mergeTraffic, TRAFFIC_TOPIC, TrafficHistory } from './traffic.js';
 /** How long the upstream's model list is kept for the translated APIs. */
 const MODEL_LIST_TTL_MS = 5 * 60_000;
 
-
 export interface DaemonOptions {
   readonly config: Config;
   readonly lists: Lists;

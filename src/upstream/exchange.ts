@@ -122,16 +122,17 @@ export interface Answer {
   readonly body: UpstreamBody;
 }
 
-/**
- * The handler undici calls for one request: it settles the answer at the response's headers
- * (or its failure before them), then feeds the body. `signal` (the client's) aborts the request
- * at any point, the body's reads included.
- */
+/** How an exchange ends its wait for the answer's headers. */
 interface Settle {
   resolve(answer: Answer): void;
   reject(error: Error): void;
 }
 
+/**
+ * The handler undici calls for one request: it settles the answer at the response's headers
+ * (or its failure before them), then feeds the body. `signal` (the client's) aborts the request
+ * at any point, the body's reads included.
+ */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly #signal: ClientSignal;
   readonly #settle: Settle;
